@@ -1,0 +1,398 @@
+"""Every exception the library raises, and the one function that maps botocore's.
+
+The tree::
+
+    AgentCoreBillingError
+    ├── InvalidInputError (also ValueError)     bad input caught before any request
+    ├── ConfigurationError                      no region, no credentials, bad setup
+    ├── CurrencyMismatchError (also TypeError)  arithmetic across currencies
+    ├── MeteringFailuresError                   BatchMeterReport.raise_for_failures()
+    └── ServiceError                            the service (or the way to it) failed
+        ├── TransportError                      connection reset, timeout: no answer
+        ├── ThrottlingError                     retried
+        ├── InternalServerError                 retried (HTTP 5xx)
+        │   └── InternalServiceErrorError       metering's InternalServiceErrorException
+        ├── ServiceValidationError              ValidationException
+        ├── AccessDeniedError, UnauthorizedError, SubscriptionRequiredError
+        ├── ConflictError, ResourceNotFoundError, ServiceQuotaExceededError
+        └── metering: TimestampOutOfBoundsError, InvalidProductCodeError,
+            InvalidUsageDimensionError, InvalidTagError, InvalidUsageAllocationsError,
+            InvalidCustomerIdentifierError, InvalidLicenseError, DisabledApiError,
+            InvalidEndpointRegionError, DuplicateRequestError, IdempotencyConflictError,
+            CustomerNotEntitledError, InvalidRegionError, InvalidPublicKeyVersionError,
+            PlatformNotSupportedError, InvalidTokenError, ExpiredTokenError
+
+Pydantic's ``ValidationError`` (a ``ValueError``) is raised for malformed input models;
+``InvalidInputError`` for the checks that are not a single model field.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
+
+
+class AgentCoreBillingError(Exception):
+    """Root of every exception this library raises.
+
+    Example:
+        >>> issubclass(ThrottlingError, AgentCoreBillingError)
+        True
+    """
+
+
+class InvalidInputError(AgentCoreBillingError, ValueError):
+    """Input refused before any request was made.
+
+    Attributes:
+        field: the argument or field at fault.
+        rule: the rule it broke.
+        value: a printable (masked when secret) form of the value.
+
+    Example:
+        >>> str(InvalidInputError("client_token", "33..256 characters", "'abc'"))
+        "client_token: 33..256 characters (got 'abc')"
+    """
+
+    def __init__(self, field: str, rule: str, value: str | None = None) -> None:
+        self.field = field
+        self.rule = rule
+        self.value = value
+        detail = f"{field}: {rule}"
+        super().__init__(detail if value is None else f"{detail} (got {value})")
+
+
+class ConfigurationError(AgentCoreBillingError):
+    """The library cannot build what it needs (for example, no AWS region is set)."""
+
+
+class CurrencyMismatchError(AgentCoreBillingError, TypeError):
+    """Arithmetic or comparison between amounts of different currencies.
+
+    Example:
+        >>> str(CurrencyMismatchError("USD", "EUR", "add"))
+        'cannot add USD and EUR amounts'
+    """
+
+    def __init__(self, left: str, right: str, op: str = "combine") -> None:
+        self.left = left
+        self.right = right
+        super().__init__(f"cannot {op} {left} and {right} amounts")
+
+
+class MeteringFailuresError(AgentCoreBillingError):
+    """Raised by ``BatchMeterReport.raise_for_failures()`` when any record did not succeed.
+
+    Attributes:
+        report: the full report (``BatchMeterReport``).
+    """
+
+    def __init__(self, message: str, report: Any) -> None:
+        self.report = report
+        super().__init__(message)
+
+
+class ServiceError(AgentCoreBillingError):
+    """A call to AWS failed.
+
+    Attributes:
+        operation: the AWS operation name, e.g. ``CreatePaymentSession``.
+        code: the service's error code, e.g. ``ThrottlingException``.
+        message: the service's message.
+        http_status: the HTTP status, or ``None`` when no response arrived.
+        request_id: the AWS request id, when one came back.
+        retryable: whether the library treats this failure as transient.
+        client_token: the idempotency token the request carried, if any; replay
+            the call with it to learn the outcome safely.
+        outcome_unknown: True when the request may have taken effect (no answer,
+            or a 5xx) so the caller must replay with ``client_token`` to find out.
+
+    Example:
+        >>> err = ThrottlingError(operation="GetPaymentSession", code="ThrottlingException",
+        ...                       message="slow down", http_status=429, request_id="req-1")
+        >>> str(err)
+        'GetPaymentSession [request req-1]: ThrottlingException (HTTP 429): slow down'
+    """
+
+    retryable_by_default: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        *,
+        operation: str,
+        code: str,
+        message: str = "",
+        http_status: int | None = None,
+        request_id: str | None = None,
+        retryable: bool | None = None,
+        client_token: str | None = None,
+        outcome_unknown: bool = False,
+    ) -> None:
+        self.operation = operation
+        self.code = code
+        self.message = message
+        self.http_status = http_status
+        self.request_id = request_id
+        self.retryable = self.retryable_by_default if retryable is None else retryable
+        self.client_token = client_token
+        self.outcome_unknown = outcome_unknown
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = self.operation + (f" [request {self.request_id}]" if self.request_id else "")
+        status = f" (HTTP {self.http_status})" if self.http_status is not None else ""
+        text = f"{where}: {self.code}{status}"
+        if self.message:
+            text += f": {self.message}"
+        if self.outcome_unknown:
+            text += (
+                "; the outcome is unknown: replay the call with client_token="
+                f"{self.client_token!r} to complete it exactly once"
+            )
+        return text
+
+    def __str__(self) -> str:
+        return self._render()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.__dict__.copy()))
+
+
+def _rebuild(cls: type[ServiceError], state: dict[str, Any]) -> ServiceError:
+    return cls(**{k: state[k] for k in _STATE_KEYS})
+
+
+_STATE_KEYS = (
+    "operation",
+    "code",
+    "message",
+    "http_status",
+    "request_id",
+    "retryable",
+    "client_token",
+    "outcome_unknown",
+)
+
+
+class TransportError(ServiceError):
+    """No usable HTTP answer: connection refused or reset, timeout, broken response."""
+
+    retryable_by_default = True
+
+
+class ThrottlingError(ServiceError):
+    """ThrottlingException: the request rate is over the quota. Retried."""
+
+    retryable_by_default = True
+
+
+class InternalServerError(ServiceError):
+    """InternalServerException or another 5xx: a transient service fault. Retried."""
+
+    retryable_by_default = True
+
+
+class InternalServiceErrorError(InternalServerError):
+    """Metering's InternalServiceErrorException. Retried."""
+
+
+class ServiceValidationError(ServiceError):
+    """ValidationException: the service refused the input."""
+
+
+class AccessDeniedError(ServiceError):
+    """AccessDeniedException: the caller lacks permission."""
+
+
+class UnauthorizedError(ServiceError):
+    """UnauthorizedException: the bearer or workload token is invalid."""
+
+
+class SubscriptionRequiredError(ServiceError):
+    """SubscriptionRequiredException: the account needs a subscription for this feature."""
+
+
+class ConflictError(ServiceError):
+    """ConflictException: the request conflicts with the resource's state or a token reuse."""
+
+
+class ResourceNotFoundError(ServiceError):
+    """ResourceNotFoundException: no such session, instrument or manager."""
+
+
+class ServiceQuotaExceededError(ServiceError):
+    """ServiceQuotaExceededException (HTTP 402): a quota or spend limit would be exceeded."""
+
+
+class TimestampOutOfBoundsError(ServiceError):
+    """TimestampOutOfBoundsException: a record's time is outside the accepted window."""
+
+
+class InvalidProductCodeError(ServiceError):
+    """InvalidProductCodeException: the product code is not the seller's."""
+
+
+class InvalidUsageDimensionError(ServiceError):
+    """InvalidUsageDimensionException: the dimension is not one of the product's."""
+
+
+class InvalidTagError(ServiceError):
+    """InvalidTagException: a tag is malformed or there are more than five."""
+
+
+class InvalidUsageAllocationsError(ServiceError):
+    """InvalidUsageAllocationsException: allocations do not add up or mix quantity types."""
+
+
+class InvalidCustomerIdentifierError(ServiceError):
+    """InvalidCustomerIdentifierException: unknown CustomerIdentifier."""
+
+
+class InvalidLicenseError(ServiceError):
+    """InvalidLicenseException: the LicenseArn is invalid or does not match the customer."""
+
+
+class DisabledApiError(ServiceError):
+    """DisabledApiException: the API is disabled in this Region."""
+
+
+class InvalidEndpointRegionError(ServiceError):
+    """InvalidEndpointRegionException: the endpoint's Region differs from the resource's."""
+
+
+class DuplicateRequestError(ServiceError):
+    """DuplicateRequestException: this hour and dimension were already metered differently."""
+
+
+class IdempotencyConflictError(ServiceError):
+    """IdempotencyConflictException: a ClientToken was reused with other parameters."""
+
+
+class CustomerNotEntitledError(ServiceError):
+    """CustomerNotEntitledException: the customer has no valid subscription."""
+
+
+class InvalidRegionError(ServiceError):
+    """InvalidRegionException: RegisterUsage called outside the task's Region."""
+
+
+class InvalidPublicKeyVersionError(ServiceError):
+    """InvalidPublicKeyVersionException: the public key version is not valid."""
+
+
+class PlatformNotSupportedError(ServiceError):
+    """PlatformNotSupportedException: metering is not supported on this platform."""
+
+
+class InvalidTokenError(ServiceError):
+    """InvalidTokenException: the registration token is invalid."""
+
+
+class ExpiredTokenError(ServiceError):
+    """ExpiredTokenException: the registration token has expired or was already used."""
+
+
+ERROR_CLASSES: dict[str, type[ServiceError]] = {
+    "ThrottlingException": ThrottlingError,
+    "InternalServerException": InternalServerError,
+    "InternalServiceErrorException": InternalServiceErrorError,
+    "ValidationException": ServiceValidationError,
+    "AccessDeniedException": AccessDeniedError,
+    "UnauthorizedException": UnauthorizedError,
+    "SubscriptionRequiredException": SubscriptionRequiredError,
+    "ConflictException": ConflictError,
+    "ResourceNotFoundException": ResourceNotFoundError,
+    "ServiceQuotaExceededException": ServiceQuotaExceededError,
+    "TimestampOutOfBoundsException": TimestampOutOfBoundsError,
+    "InvalidProductCodeException": InvalidProductCodeError,
+    "InvalidUsageDimensionException": InvalidUsageDimensionError,
+    "InvalidTagException": InvalidTagError,
+    "InvalidUsageAllocationsException": InvalidUsageAllocationsError,
+    "InvalidCustomerIdentifierException": InvalidCustomerIdentifierError,
+    "InvalidLicenseException": InvalidLicenseError,
+    "DisabledApiException": DisabledApiError,
+    "InvalidEndpointRegionException": InvalidEndpointRegionError,
+    "DuplicateRequestException": DuplicateRequestError,
+    "IdempotencyConflictException": IdempotencyConflictError,
+    "CustomerNotEntitledException": CustomerNotEntitledError,
+    "InvalidRegionException": InvalidRegionError,
+    "InvalidPublicKeyVersionException": InvalidPublicKeyVersionError,
+    "PlatformNotSupportedException": PlatformNotSupportedError,
+    "InvalidTokenException": InvalidTokenError,
+    "ExpiredTokenException": ExpiredTokenError,
+}
+"""Service error code -> exception class, for both wrapped services."""
+
+# Codes botocore's own standard retry mode treats as throttling or transient.
+_THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottled",
+        "SlowDown",
+        "PriorRequestNotComplete",
+        "EC2ThrottledException",
+    }
+)
+_TRANSIENT_CODES = frozenset({"RequestTimeout", "RequestTimeoutException", "ServiceUnavailable"})
+
+
+def error_class_for(code: str, http_status: int | None) -> type[ServiceError]:
+    """Choose the exception class for a service error code (never by message text).
+
+    Example:
+        >>> error_class_for("ValidationException", 400).__name__
+        'ServiceValidationError'
+        >>> error_class_for("SomethingNew", 503).__name__
+        'InternalServerError'
+    """
+    known = ERROR_CLASSES.get(code)
+    if known is not None:
+        return known
+    if code in _THROTTLING_CODES or http_status == 429:
+        return ThrottlingError
+    if code in _TRANSIENT_CODES or (http_status is not None and http_status >= 500):
+        return InternalServerError
+    return ServiceError
+
+
+def from_client_error(
+    err: ClientError, *, operation: str | None = None, client_token: str | None = None
+) -> ServiceError:
+    """Map a botocore ``ClientError`` to this library's exception (not raised).
+
+    Example:
+        >>> from botocore.exceptions import ClientError
+        >>> boto_err = ClientError(
+        ...     {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"},
+        ...      "ResponseMetadata": {"HTTPStatusCode": 429, "RequestId": "r-1"}},
+        ...     "CreatePaymentSession")
+        >>> err = from_client_error(boto_err)
+        >>> type(err).__name__, err.request_id, err.retryable
+        ('ThrottlingError', 'r-1', True)
+    """
+    response: dict[str, Any] = dict(err.response or {})
+    error = response.get("Error") or {}
+    meta = response.get("ResponseMetadata") or {}
+    code = str(error.get("Code") or "Unknown")
+    status = meta.get("HTTPStatusCode")
+    http_status = int(status) if status is not None else None
+    cls = error_class_for(code, http_status)
+    return cls(
+        operation=operation or getattr(err, "operation_name", None) or "Unknown",
+        code=code,
+        message=str(error.get("Message") or ""),
+        http_status=http_status,
+        request_id=meta.get("RequestId") or None,
+        client_token=client_token,
+    )

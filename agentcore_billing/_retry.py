@@ -1,0 +1,193 @@
+"""The library's single retry layer, built on tenacity.
+
+Clients the library builds get botocore ``total_max_attempts=1`` so that every retry
+happens here, where the client token is fixed and the sleep and clock are injected.
+A client you inject keeps its own botocore retry settings: its retries then stack under
+ours (each of our attempts may be several HTTP requests, all with the same token, so
+idempotency still holds, but the attempt count and the deadline multiply). Build it
+with ``Config(retries={"total_max_attempts": 1})`` to keep one layer.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from tenacity import RetryCallState, Retrying, retry_if_exception
+
+from ._clock import Monotonic, Sleep, monotonic, real_sleep
+from ._errors import ServiceError
+
+T = TypeVar("T")
+
+logger = logging.getLogger("agentcore_billing")
+
+
+class RetryPolicy(BaseModel):
+    """How transient failures are retried: exponential back-off with full jitter.
+
+    Only throttling, 5xx/internal and transport errors are retried; validation,
+    access, conflict, not-found, quota and subscription errors never are.
+
+    Attributes:
+        max_attempts: attempts in all, the first included (1 = no retry).
+        initial_delay: the back-off cap before the first retry, in seconds; the cap
+            doubles on every retry up to ``max_delay``.
+        max_delay: the largest single wait, in seconds.
+        deadline: total seconds a call may spend, waits included; ``None`` = no limit.
+        jitter: full jitter (a uniform draw below the cap) when True; the cap itself
+            when False (useful for exact tests).
+
+    Example:
+        >>> policy = RetryPolicy(max_attempts=3, initial_delay=0.5)
+        >>> policy.backoff(1, jitter_draw=1.0), policy.backoff(2, jitter_draw=1.0)
+        (0.5, 1.0)
+        >>> RetryPolicy.none().max_attempts
+        1
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_attempts: int = Field(default=6, ge=1, le=100)
+    initial_delay: float = Field(default=0.2, ge=0, allow_inf_nan=False)
+    max_delay: float = Field(default=8.0, ge=0, allow_inf_nan=False)
+    deadline: float | None = Field(default=60.0, gt=0, allow_inf_nan=False)
+    jitter: bool = True
+
+    @model_validator(mode="after")
+    def _delays_ordered(self) -> RetryPolicy:
+        if self.max_delay < self.initial_delay:
+            raise ValueError("max_delay must be >= initial_delay")
+        return self
+
+    @classmethod
+    def none(cls) -> RetryPolicy:
+        """A policy of one attempt and no retries.
+
+        Example:
+            >>> RetryPolicy.none().max_attempts
+            1
+        """
+        return cls(max_attempts=1, initial_delay=0.0, max_delay=0.0, deadline=None)
+
+    def backoff(self, retry_number: int, *, jitter_draw: float | None = None) -> float:
+        """Seconds to wait before retry ``retry_number`` (1 = the first retry).
+
+        ``jitter_draw`` in [0, 1) scales the cap; ``None`` draws one when jitter is on.
+        """
+        cap = min(self.max_delay, self.initial_delay * float(2 ** max(0, retry_number - 1)))
+        if not self.jitter:
+            return cap
+        draw = random.random() if jitter_draw is None else float(jitter_draw)
+        return float(cap * draw)
+
+
+DEFAULT_RETRY_POLICY = RetryPolicy()
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """The retry predicate: our own error types that say they are transient.
+
+    Example:
+        >>> from agentcore_billing._errors import ThrottlingError, AccessDeniedError
+        >>> is_retryable(ThrottlingError(operation="Op", code="ThrottlingException"))
+        True
+        >>> is_retryable(AccessDeniedError(operation="Op", code="AccessDeniedException"))
+        False
+    """
+    return isinstance(exc, ServiceError) and exc.retryable
+
+
+class Retrier:
+    """Runs a callable under a :class:`RetryPolicy` with injected sleep and clock.
+
+    Example:
+        >>> from agentcore_billing._clock import ManualClock
+        >>> clock = ManualClock()
+        >>> retrier = Retrier(RetryPolicy(jitter=False), sleep=clock.sleep,
+        ...                   monotonic=clock.monotonic)
+        >>> retrier.run(lambda: "ok", operation="GetPaymentSession")
+        'ok'
+    """
+
+    def __init__(
+        self,
+        policy: RetryPolicy | None = None,
+        *,
+        sleep: Sleep | None = None,
+        monotonic: Monotonic | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.policy = policy or DEFAULT_RETRY_POLICY
+        self.sleep: Sleep = sleep or real_sleep
+        self.monotonic: Monotonic = monotonic or _default_monotonic
+        self._rng = rng
+
+    def run(
+        self,
+        fn: Callable[[], T],
+        *,
+        operation: str,
+        on_retry: Callable[[BaseException, int, float], None] | None = None,
+    ) -> T:
+        """Call ``fn`` until it succeeds, fails for good, or the budget runs out.
+
+        The last error is re-raised unchanged; ``on_retry(error, attempt, wait)`` is
+        called before each wait.
+        """
+        started = self.monotonic()
+        retrying = Retrying(
+            stop=self._stop(started),
+            wait=self._wait,
+            retry=retry_if_exception(is_retryable),
+            sleep=self.sleep,
+            reraise=True,
+            before_sleep=self._before_sleep(operation, on_retry),
+        )
+        return retrying(fn)
+
+    def _wait(self, state: RetryCallState) -> float:
+        draw = self._rng.random() if self._rng is not None else None
+        return self.policy.backoff(state.attempt_number, jitter_draw=draw)
+
+    def _stop(self, started: float) -> Callable[[RetryCallState], bool]:
+        policy = self.policy
+
+        def stop(state: RetryCallState) -> bool:
+            if state.attempt_number >= policy.max_attempts:
+                return True
+            if policy.deadline is None:
+                return False
+            elapsed = self.monotonic() - started
+            return elapsed + state.upcoming_sleep > policy.deadline
+
+        return stop
+
+    @staticmethod
+    def _before_sleep(
+        operation: str, on_retry: Callable[[BaseException, int, float], None] | None
+    ) -> Callable[[RetryCallState], None]:
+        def before_sleep(state: RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome is not None else None
+            if error is None:
+                return
+            if isinstance(error, ServiceError):
+                logger.debug(
+                    "retrying %s after attempt %d: %s (request %s), waiting %.3fs",
+                    operation,
+                    state.attempt_number,
+                    error.code,
+                    error.request_id or "-",
+                    state.upcoming_sleep,
+                )
+            if on_retry is not None:
+                on_retry(error, state.attempt_number, state.upcoming_sleep)
+
+        return before_sleep
+
+
+def _default_monotonic() -> float:
+    return monotonic()
