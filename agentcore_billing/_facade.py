@@ -1,0 +1,61 @@
+"""What both facades share: the boto3 seam, the retry layer and the invoker."""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING, Any
+
+from ._boto import LazyClient
+from ._clock import Clock, Monotonic, Sleep, utc_now
+from ._core import Invoker
+from ._retry import Retrier, RetryPolicy
+
+if TYPE_CHECKING:
+    import boto3
+    from botocore.config import Config
+
+
+class FacadeBase:
+    """Holds one lazily built boto3 client and the call path to it.
+
+    Subclasses set ``service_name``; constructor keywords are the ones documented on
+    the public facades.
+    """
+
+    service_name: str = ""
+
+    def __init__(
+        self,
+        *,
+        client: Any = None,
+        session: boto3.Session | None = None,
+        region_name: str | None = None,
+        endpoint_url: str | None = None,
+        retry: RetryPolicy | None = None,
+        config: Config | None = None,
+        sleep: Sleep | None = None,
+        monotonic: Monotonic | None = None,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._lazy = LazyClient(
+            self.service_name,
+            client=client,
+            session=session,
+            region_name=region_name,
+            endpoint_url=endpoint_url,
+            config=config,
+        )
+        self._retrier = Retrier(retry, sleep=sleep, monotonic=monotonic, rng=rng)
+        self._invoker = Invoker(self._lazy, self._retrier)
+        self._clock: Clock = clock or utc_now
+
+    @property
+    def client(self) -> Any:
+        """The underlying boto3 client (the escape hatch); built on first access."""
+        return self._lazy.get()
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The retry policy every call of this facade follows."""
+        return self._retrier.policy
