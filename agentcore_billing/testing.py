@@ -1,0 +1,122 @@
+"""Test helpers for code built on agentcore_billing (also a pytest plugin).
+
+* :class:`CannedResponder` answers a real boto3 client's requests from a ``before-send``
+  hook: serialization, signing and parsing stay real, nothing leaves the process.
+* Fixtures ``billing_emulator``, ``billing_payments`` and ``billing_metering`` give each
+  test a fresh local emulator and facades pointed at it (loaded automatically by pytest
+  when this package is installed).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HTTPHeaders
+
+from ._clock import ManualClock
+
+__all__ = ["CannedResponder", "ManualClock", "RecordedRequest"]
+
+Answer = tuple[int, dict[str, Any]] | Exception
+"""An HTTP status with a JSON body, or an exception to raise instead of answering."""
+
+
+class _RawBody:
+    """The part of a urllib3 response botocore reads."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, *_: Any, **__: Any) -> Iterator[bytes]:
+        yield self._body
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request a :class:`CannedResponder` saw."""
+
+    operation: str
+    url: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
+@dataclass
+class CannedResponder:
+    """Answer a real boto3 client from memory, per operation, in order.
+
+    ``answer(operation, request_body)`` may be given instead of queued answers; it
+    returns ``(status, json_body)`` or an exception to raise.
+
+    Example:
+        >>> import boto3
+        >>> client = boto3.client("meteringmarketplace", region_name="us-east-1",
+        ...                       aws_access_key_id="x", aws_secret_access_key="x")
+        >>> responder = CannedResponder().attach(client)
+        >>> responder.queue("ResolveCustomer", 200, {"CustomerAWSAccountId": "123456789012"})
+        >>> client.resolve_customer(RegistrationToken="t")["CustomerAWSAccountId"]
+        '123456789012'
+        >>> responder.requests[0].operation
+        'ResolveCustomer'
+    """
+
+    answer: Callable[[str, dict[str, Any]], Answer] | None = None
+    requests: list[RecordedRequest] = field(default_factory=list)
+    _queues: dict[str, list[Answer]] = field(default_factory=dict)
+
+    def attach(self, client: Any) -> CannedResponder:
+        """Register on ``client``'s ``before-send`` event; returns self."""
+        client.meta.events.register("before-send", self._on_send)
+        return self
+
+    def queue(self, operation: str, status: int, body: dict[str, Any]) -> None:
+        """Queue one HTTP answer for ``operation`` (e.g. ``"CreatePaymentSession"``)."""
+        self._queues.setdefault(operation, []).append((status, body))
+
+    def queue_error(self, operation: str, error: Exception) -> None:
+        """Queue an exception (e.g. a botocore ConnectionClosedError) for ``operation``."""
+        self._queues.setdefault(operation, []).append(error)
+
+    def _on_send(self, request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse:
+        operation = _operation_name(kwargs.get("event_name", ""))
+        body = _json_body(request.body)
+        self.requests.append(
+            RecordedRequest(operation, request.url or "", dict(request.headers.items()), body)
+        )
+        answer = self._next_answer(operation, body)
+        if isinstance(answer, Exception):
+            raise answer
+        status, payload = answer
+        headers = HTTPHeaders()
+        headers["Content-Type"] = "application/json"
+        headers["x-amzn-RequestId"] = "canned-request"
+        if status >= 400 and "__type" not in payload:
+            headers["x-amzn-ErrorType"] = str(payload.get("code", "ServiceException"))
+        raw = _RawBody(json.dumps(payload).encode())
+        return AWSResponse(request.url, status, headers, raw)
+
+    def _next_answer(self, operation: str, body: dict[str, Any]) -> Answer:
+        queued = self._queues.get(operation)
+        if queued:
+            return queued.pop(0)
+        if self.answer is not None:
+            return self.answer(operation, body)
+        raise AssertionError(f"CannedResponder: no answer queued for {operation}")
+
+
+def _operation_name(event_name: str) -> str:
+    return event_name.rsplit(".", 1)[-1]
+
+
+def _json_body(body: Any) -> dict[str, Any]:
+    if not body:
+        return {}
+    text = body.decode() if isinstance(body, bytes) else str(body)
+    try:
+        loaded = json.loads(text)
+    except ValueError:
+        return {}
+    return loaded if isinstance(loaded, dict) else {}

@@ -1,0 +1,57 @@
+"""The boto3 seam: lazy, one retry layer, no hard-coded region."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+
+from agentcore_billing import ConfigurationError
+from agentcore_billing._boto import USER_AGENT_EXTRA, LazyClient, library_config
+
+
+def test_nothing_is_built_until_first_use() -> None:
+    lazy = LazyClient("meteringmarketplace", region_name="us-east-1")
+    assert not lazy.built
+    client = lazy.get()
+    assert lazy.built and lazy.get() is client
+
+
+def test_built_clients_have_one_attempt_and_our_user_agent() -> None:
+    client: Any = LazyClient("bedrock-agentcore", region_name="eu-west-1").get()
+    assert client.meta.config.retries["total_max_attempts"] == 1
+    assert USER_AGENT_EXTRA in client.meta.config.user_agent_extra
+    assert client.meta.region_name == "eu-west-1"
+
+
+def test_injected_client_is_used_as_is() -> None:
+    mine = boto3.client("meteringmarketplace", region_name="us-west-2")
+    assert LazyClient("meteringmarketplace", client=mine).get() is mine
+
+
+def test_session_region_is_used_when_none_is_passed() -> None:
+    session = boto3.Session(region_name="ap-southeast-2")
+    client: Any = LazyClient("meteringmarketplace", session=session).get()
+    assert client.meta.region_name == "ap-southeast-2"
+
+
+def test_missing_region_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    with pytest.raises(ConfigurationError, match="region_name"):
+        LazyClient("meteringmarketplace").get()
+
+
+def test_endpoint_url_is_honoured() -> None:
+    client: Any = LazyClient(
+        "meteringmarketplace", region_name="us-east-1", endpoint_url="http://127.0.0.1:9"
+    ).get()
+    assert client.meta.endpoint_url == "http://127.0.0.1:9"
+
+
+def test_user_config_merges_over_ours() -> None:
+    from botocore.config import Config
+
+    merged = library_config(Config(read_timeout=5))
+    assert merged.read_timeout == 5
+    assert merged.retries == {"total_max_attempts": 1, "mode": "standard"}
