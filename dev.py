@@ -39,7 +39,7 @@ def _fingerprint() -> str:
 
 def ensure_env() -> None:
     """Create .venv and install the package with its dev extras when needed."""
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 - runs before the venv exists
         sys.exit("python 3.10 or newer is needed")
     if not PYTHON.exists():
         print(f"creating {VENV.name}/", flush=True)

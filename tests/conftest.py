@@ -1,4 +1,4 @@
-"""Shared fixtures: real boto3 clients with dummy credentials, never the network beyond 127.0.0.1."""
+"""Shared fixtures: isolated AWS settings so no test can reach a real account."""
 
 from __future__ import annotations
 
