@@ -1,0 +1,3 @@
+from agentcore_billing.cli import main
+
+main()

@@ -1,0 +1,340 @@
+"""``MeteringClient``: AWS Marketplace Metering (boto3 ``meteringmarketplace``) done safely.
+
+One method per operation. Batch metering validates every record first, packs requests
+within the service's limits, paces them under the request quota, resubmits unprocessed
+records, isolates records the service refuses, and reports every input record exactly
+once (see :mod:`._metering_plan` and :mod:`._metering_send` for the rules).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ._clock import Clock, Monotonic, Sleep
+from ._errors import InvalidInputError, ServiceError
+from ._facade import FacadeBase
+from ._idempotency import METER_USAGE_TOKEN, resolve_client_token
+from ._metering_batch import stream_results
+from ._metering_models import (
+    BatchMeterReport,
+    MeterUsageResult,
+    RegisterUsageResult,
+    ResolvedCustomer,
+    UsageRecordResult,
+)
+from ._metering_plan import ChunkPlanner
+from ._metering_records import (
+    MeterUsageInput,
+    UsageAllocation,
+    UsageRecord,
+    check_product_code,
+)
+from ._metering_send import RequestRunner, paced_call
+from ._models import mask_secret
+from ._pacing import Pacer
+from ._retry import RetryPolicy
+from ._window import METER_USAGE_MAX_AGE, TimeWindow
+
+if TYPE_CHECKING:
+    import boto3
+    from botocore.config import Config
+
+REGISTER_USAGE_RATE = 5.0
+"""RegisterUsage's quota, in requests per second (the others allow 10)."""
+
+DEFAULT_CHUNK_SIZE = 500
+
+
+class MeteringClient(FacadeBase):
+    """AWS Marketplace Metering: batch metering, MeterUsage, ResolveCustomer, RegisterUsage.
+
+    Args:
+        client: an existing boto3 ``meteringmarketplace`` client (its own botocore
+            retries then stack under ours; build it with ``total_max_attempts=1``).
+        session: a boto3 session to build the client from.
+        region_name: the Region, when building the client.
+        endpoint_url: a custom endpoint (an emulator), when building the client.
+        retry: the :class:`RetryPolicy` for every call and for resubmitting
+            unprocessed records.
+        product_code: the default ProductCode (legacy records, MeterUsage, RegisterUsage).
+        max_workers: BatchMeterUsage requests in flight at once (1 = sequential).
+        max_requests_per_second: the pace for BatchMeterUsage, MeterUsage and
+            ResolveCustomer (the service quota is 10; RegisterUsage is held at 5).
+        window: the :class:`TimeWindow` records are checked against (MeterUsage uses
+            the same window narrowed to six hours).
+        config: a botocore ``Config`` merged into the one the library builds.
+        sleep: how to wait (injected in tests).
+        monotonic: elapsed-time source (injected in tests).
+        clock: UTC wall clock for the time window (injected in tests).
+        rng: random source for back-off jitter (injected in tests).
+        chunk_size: records read and settled per pass of the streaming batch.
+
+    Example:
+        >>> metering = MeteringClient(region_name="us-east-1", product_code="prod-abc123",
+        ...                           max_workers=1)
+        >>> metering.max_requests_per_second
+        10.0
+    """
+
+    service_name = "meteringmarketplace"
+
+    def __init__(
+        self,
+        *,
+        client: Any = None,
+        session: boto3.Session | None = None,
+        region_name: str | None = None,
+        endpoint_url: str | None = None,
+        retry: RetryPolicy | None = None,
+        product_code: str | None = None,
+        max_workers: int = 4,
+        max_requests_per_second: float = 10.0,
+        window: TimeWindow | None = None,
+        config: Config | None = None,
+        sleep: Sleep | None = None,
+        monotonic: Monotonic | None = None,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ) -> None:
+        super().__init__(
+            client=client,
+            session=session,
+            region_name=region_name,
+            endpoint_url=endpoint_url,
+            retry=retry,
+            config=config,
+            sleep=sleep,
+            monotonic=monotonic,
+            clock=clock,
+            rng=rng,
+        )
+        self.product_code = None if product_code is None else check_product_code(product_code)
+        self.max_workers = _positive_int("max_workers", max_workers)
+        self.chunk_size = _positive_int("chunk_size", chunk_size)
+        self.max_requests_per_second = _positive_rate(max_requests_per_second)
+        self.window = window or TimeWindow()
+        self._rng = rng
+        self._pacers = {
+            operation: Pacer(rate, monotonic=self._retrier.monotonic, sleep=self._retrier.sleep)
+            for operation, rate in (
+                ("BatchMeterUsage", self.max_requests_per_second),
+                ("MeterUsage", self.max_requests_per_second),
+                ("ResolveCustomer", self.max_requests_per_second),
+                ("RegisterUsage", min(REGISTER_USAGE_RATE, self.max_requests_per_second)),
+            )
+        }
+
+    def batch_meter_usage(
+        self, records: Iterable[UsageRecord | Mapping[str, Any]], *, product_code: str | None = None
+    ) -> BatchMeterReport:
+        """Meter any number of usage records; every record gets exactly one result.
+
+        Collects :meth:`iter_batch_meter_usage` into a report (results in input order).
+
+        Example:
+            >>> report = metering.batch_meter_usage(records)  # doctest: +SKIP
+            >>> report.counts, report.ok                       # doctest: +SKIP
+        """
+        return BatchMeterReport(
+            results=list(self.iter_batch_meter_usage(records, product_code=product_code))
+        )
+
+    def iter_batch_meter_usage(
+        self, records: Iterable[UsageRecord | Mapping[str, Any]], *, product_code: str | None = None
+    ) -> Iterator[UsageRecordResult]:
+        """Stream results in input order while reading ``records`` lazily.
+
+        ``records`` may be any iterable (a generator of millions works): it is read
+        ``chunk_size`` at a time, and each chunk's results are yielded before the next
+        is read. Records may be :class:`UsageRecord` objects or dicts of its fields;
+        one that fails validation is REJECTED with the reason, never raised or dropped.
+        Exact duplicates in a chunk are sent once and share one outcome.
+
+        Raises:
+            InvalidInputError: ``records`` is not an iterable of records, or
+                ``product_code`` is malformed (before anything is read or sent).
+
+        Example:
+            >>> for result in metering.iter_batch_meter_usage(records):  # doctest: +SKIP
+            ...     print(result.index, result.outcome, result.reason)
+        """
+        if isinstance(records, (str, bytes, Mapping, UsageRecord)) or not isinstance(
+            records, Iterable
+        ):
+            raise InvalidInputError(
+                "records", "must be an iterable of UsageRecord or dicts", type(records).__name__
+            )
+        code = self.product_code if product_code is None else check_product_code(product_code)
+        runner = RequestRunner(self._invoker, self._pacers["BatchMeterUsage"], rng=self._rng)
+        return stream_results(
+            records,
+            planner=ChunkPlanner(window=self.window, product_code=code),
+            runner=runner,
+            clock=self._clock,
+            max_workers=self.max_workers,
+            chunk_size=self.chunk_size,
+        )
+
+    def meter_usage(
+        self,
+        *,
+        product_code: str | None = None,
+        timestamp: datetime,
+        dimension: str,
+        quantity: int | Decimal,
+        allocations: list[UsageAllocation] | None = None,
+        dry_run: bool = False,
+        client_token: str | None = None,
+    ) -> MeterUsageResult:
+        """Meter one quantity (AMI, container and AgentCore Runtime products).
+
+        One ClientToken is minted (or yours is checked) before the first attempt and
+        sent on every retry. The timestamp must lie within the last six hours.
+
+        Raises:
+            pydantic.ValidationError: a malformed field (before any request).
+            InvalidInputError: no product code, a bad client token, or a timestamp
+                outside the window (before any request).
+            ServiceError: a subclass per error code, carrying ``client_token``.
+
+        Example:
+            >>> metering.meter_usage(product_code="prod-abc123", timestamp=now,
+            ...                      dimension="hours", quantity=1)  # doctest: +SKIP
+            MeterUsageResult(metering_record_id='...', client_token='...', dry_run=False)
+        """
+        request = MeterUsageInput(
+            product_code=self._product_for(product_code),
+            timestamp=timestamp,
+            dimension=dimension,
+            quantity=quantity,
+            allocations=allocations,
+            dry_run=dry_run,
+        )
+        self.window.narrowed(METER_USAGE_MAX_AGE).check(request.timestamp, self._clock())
+        token = resolve_client_token(client_token, METER_USAGE_TOKEN)
+        try:
+            response = self._call("MeterUsage", "meter_usage", request.to_wire(token), token)
+        except ServiceError as err:
+            if dry_run and err.code == "DryRunOperation":
+                return MeterUsageResult(client_token=token, dry_run=True)
+            raise
+        return MeterUsageResult(
+            metering_record_id=response.get("MeteringRecordId"), client_token=token
+        )
+
+    def resolve_customer(self, registration_token: str) -> ResolvedCustomer:
+        """Exchange a buyer's registration token for who they are.
+
+        The token is a secret: it is never logged, and errors never quote it.
+
+        Raises:
+            InvalidInputError: the token is empty or not a string.
+            InvalidTokenError: the service does not recognise it.
+            ExpiredTokenError: it expired or was already redeemed.
+
+        Example:
+            >>> customer = metering.resolve_customer(token)  # doctest: +SKIP
+            >>> customer.customer_aws_account_id, customer.license_arn  # doctest: +SKIP
+        """
+        if not isinstance(registration_token, str) or not registration_token:
+            raise InvalidInputError(
+                "registration_token", "must be a non-empty string", mask_secret(registration_token)
+            )
+        params = {"RegistrationToken": registration_token}
+        try:
+            response = self._call("ResolveCustomer", "resolve_customer", params)
+        except ServiceError as err:
+            if _mentions(err, registration_token):
+                # The original chain quotes the token, so it must not travel on.
+                raise _scrubbed(err, registration_token) from None
+            raise
+        return ResolvedCustomer.from_wire(response)
+
+    def register_usage(
+        self, *, product_code: str | None = None, public_key_version: int, nonce: str | None = None
+    ) -> RegisterUsageResult:
+        """Register a paid container task or pod (entitlement check and hourly metering).
+
+        Raises:
+            InvalidInputError: no product code, ``public_key_version`` < 1 or not an
+                int, or a ``nonce`` over 255 characters (before any request).
+            ServiceError: a subclass per error code (e.g. CustomerNotEntitledError).
+
+        Example:
+            >>> result = metering.register_usage(product_code="prod-abc123",
+            ...                                  public_key_version=1)  # doctest: +SKIP
+            >>> result.signature  # doctest: +SKIP
+        """
+        params: dict[str, Any] = {
+            "ProductCode": self._product_for(product_code),
+            "PublicKeyVersion": _public_key_version(public_key_version),
+        }
+        if nonce is not None:
+            if not isinstance(nonce, str) or len(nonce) > 255:
+                raise InvalidInputError("nonce", "a string of at most 255 characters")
+            params["Nonce"] = nonce
+        return RegisterUsageResult.from_wire(self._call("RegisterUsage", "register_usage", params))
+
+    def _call(
+        self, operation: str, method: str, params: Mapping[str, Any], token: str | None = None
+    ) -> dict[str, Any]:
+        return paced_call(
+            self._invoker,
+            self._pacers[operation],
+            method,
+            params,
+            operation=operation,
+            client_token=token,
+            mutating=token is not None,
+        )
+
+    def _product_for(self, product_code: str | None) -> str:
+        code = product_code if product_code is not None else self.product_code
+        if code is None:
+            raise InvalidInputError(
+                "product_code", "required: pass product_code=... here or to MeteringClient"
+            )
+        return check_product_code(code)
+
+
+def _positive_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidInputError(name, "an int >= 1", repr(value))
+    return value
+
+
+def _positive_rate(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidInputError("max_requests_per_second", "a positive number", repr(value))
+    rate = float(value)
+    if not 0 < rate < float("inf"):
+        raise InvalidInputError("max_requests_per_second", "a positive number", repr(value))
+    return rate
+
+
+def _public_key_version(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidInputError("public_key_version", "an int >= 1", repr(value))
+    return value
+
+
+def _mentions(err: ServiceError, secret: str) -> bool:
+    return secret in err.message or secret in str(err.__cause__ or "")
+
+
+def _scrubbed(err: ServiceError, secret: str) -> ServiceError:
+    return type(err)(
+        operation=err.operation,
+        code=err.code,
+        message=err.message.replace(secret, mask_secret(secret)),
+        http_status=err.http_status,
+        request_id=err.request_id,
+        retryable=err.retryable,
+        client_token=err.client_token,
+        outcome_unknown=err.outcome_unknown,
+    )

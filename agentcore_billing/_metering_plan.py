@@ -1,0 +1,273 @@
+"""Turning one chunk of input into BatchMeterUsage requests, and the answers back into results.
+
+For each input item, in order:
+
+1. Validate it into a :class:`UsageRecord` (dicts are validated; anything that fails is
+   ``REJECTED`` with the field and rule as the reason).
+2. Check its timestamp against the :class:`TimeWindow`.
+3. Find its group: legacy records go with the request ``ProductCode`` (the call's, else
+   the client's; none at all is a rejection); new-integration records go without one,
+   grouped by their ``LicenseArn`` (the ARN names the product but does not spell it out,
+   so the license itself is the only safe grouping key).
+4. Refuse a record too large to fit in any request.
+5. Within the chunk, an exact duplicate (same wire content, same group) is sent once and
+   reported with the first copy's outcome; a record for the same customer, dimension and
+   hour as an earlier one but with a different quantity is ``REJECTED`` as conflicting
+   (the service would answer DuplicateRecord and bill only the first). Across chunks the
+   service's own DuplicateRecord answer reports such conflicts.
+
+Each group is then packed, in input order, into requests of at most 25 records and less
+than 1 MB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+
+from ._batching import (
+    MAX_RECORDS_PER_REQUEST,
+    MAX_REQUEST_BYTES,
+    GroupKey,
+    buyer_of,
+    pack,
+    request_overhead,
+    wire_json,
+)
+from ._metering_models import MeteringOutcome, UsageRecordResult
+from ._metering_records import UsageRecord
+from ._window import TimeWindow
+
+
+@dataclass(frozen=True)
+class Final:
+    """The settled outcome of one sent or refused record."""
+
+    outcome: MeteringOutcome
+    metering_record_id: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class Entry:
+    """One admitted record on its way to the service; ``wire`` is sent as is on every try."""
+
+    index: int
+    wire: dict[str, Any]
+    text: str
+    group: GroupKey
+
+    @property
+    def size(self) -> int:
+        """Bytes of this record in the request body."""
+        return len(self.text)
+
+
+Request = tuple[GroupKey, list[Entry]]
+
+
+@dataclass
+class ChunkPlan:
+    """What to send for one chunk and what was already decided locally."""
+
+    inputs: list[tuple[int, object]]
+    finals: dict[int, Final] = field(default_factory=dict)
+    copies: dict[int, int] = field(default_factory=dict)
+    requests: list[Request] = field(default_factory=list)
+
+    def results(self, answers: Mapping[int, Final]) -> Iterator[UsageRecordResult]:
+        """One result per input, in input order, from local decisions and ``answers``."""
+        for index, item in self.inputs:
+            source = self.copies.get(index, index)
+            final = self.finals.get(source) or answers.get(source) or _NO_ANSWER
+            yield UsageRecordResult(
+                record=item,
+                outcome=final.outcome,
+                metering_record_id=final.metering_record_id,
+                reason=final.reason,
+                index=index,
+            )
+
+
+_NO_ANSWER = Final(MeteringOutcome.UNPROCESSED, reason="no answer was recorded for this record")
+
+
+def product_group(product_code: str) -> GroupKey:
+    """The group of legacy records sent with request-level ``product_code``."""
+    return ("product", product_code)
+
+
+def request_product_code(group: GroupKey) -> str | None:
+    """The request-level ProductCode for a group (``None`` for license groups)."""
+    kind, value = group
+    return value if kind == "product" else None
+
+
+def describe_validation_error(err: ValidationError) -> str:
+    """``field: message (got value)`` for each problem, joined with ``; ``.
+
+    Example:
+        >>> try:
+        ...     UsageRecord.model_validate({"dimension": "d"})
+        ... except ValidationError as err:
+        ...     print(describe_validation_error(err).split(";")[0])
+        timestamp: Field required
+    """
+    parts = []
+    for error in err.errors(include_url=False):
+        location = ".".join(str(part) for part in error["loc"])
+        text = f"{location}: {error['msg']}" if location else str(error["msg"])
+        if location and error["type"] != "missing":
+            text += f" (got {_short(error.get('input'))})"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def _short(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class ChunkPlanner:
+    """Validates, deduplicates, groups and packs one chunk at a time.
+
+    Example:
+        >>> from datetime import datetime, timezone
+        >>> now = datetime(2026, 11, 23, 10, 30, tzinfo=timezone.utc)
+        >>> planner = ChunkPlanner(window=TimeWindow(), product_code="prod-1")
+        >>> plan = planner.plan([(0, {"timestamp": now, "dimension": "d", "quantity": 1,
+        ...                          "customer_identifier": "c"}), (1, "junk")], now=now)
+        >>> len(plan.requests), plan.finals[1].outcome
+        (1, <MeteringOutcome.REJECTED: 'Rejected'>)
+    """
+
+    def __init__(
+        self,
+        *,
+        window: TimeWindow,
+        product_code: str | None,
+        max_records: int = MAX_RECORDS_PER_REQUEST,
+        max_bytes: int = MAX_REQUEST_BYTES,
+    ) -> None:
+        self.window = window
+        self.product_code = product_code
+        self.max_records = max_records
+        self.max_bytes = max_bytes
+
+    def plan(
+        self,
+        items: Sequence[tuple[int, object]],
+        *,
+        now: datetime,
+        refused_groups: Callable[[GroupKey], str | None] = lambda group: None,
+    ) -> ChunkPlan:
+        """Plan one chunk; ``refused_groups`` names groups already refused as a whole."""
+        plan = ChunkPlan(inputs=list(items))
+        seen: dict[tuple[GroupKey, str], int] = {}
+        hours: dict[tuple[Any, ...], tuple[int, Decimal]] = {}
+        groups: dict[GroupKey, list[Entry]] = {}
+        for index, item in plan.inputs:
+            admitted = self._admit(plan, index, item, now, refused_groups)
+            if admitted is None:
+                continue
+            entry, record = admitted
+            first = seen.setdefault((entry.group, entry.text), index)
+            if first != index:
+                plan.copies[index] = first
+                continue
+            conflict = _conflict(hours, entry, record)
+            if conflict is not None:
+                plan.finals[index] = Final(MeteringOutcome.REJECTED, reason=conflict)
+                continue
+            groups.setdefault(entry.group, []).append(entry)
+        for group, entries in groups.items():
+            overhead = request_overhead(request_product_code(group))
+            for batch in pack(
+                entries,
+                lambda entry: entry.size,
+                overhead=overhead,
+                max_items=self.max_records,
+                max_bytes=self.max_bytes,
+            ):
+                plan.requests.append((group, batch))
+        return plan
+
+    def _admit(
+        self,
+        plan: ChunkPlan,
+        index: int,
+        item: object,
+        now: datetime,
+        refused_groups: Callable[[GroupKey], str | None],
+    ) -> tuple[Entry, UsageRecord] | None:
+        record, reason = _as_record(item)
+        if record is not None:
+            group, reason = self._group(record)
+            reason = reason or _window_reason(self.window, record, now)
+            if group is not None and reason is None:
+                wire = record.to_wire()
+                entry = Entry(index, wire, wire_json(wire), group)
+                reason = self._size_reason(entry) or _refused_reason(refused_groups(group))
+                if reason is None:
+                    return entry, record
+        plan.finals[index] = Final(MeteringOutcome.REJECTED, reason=reason)
+        return None
+
+    def _group(self, record: UsageRecord) -> tuple[GroupKey | None, str | None]:
+        if not record.is_legacy:
+            return ("license", str(record.license_arn)), None
+        if self.product_code is None:
+            return None, (
+                "product_code: a legacy record (customer_identifier) needs a product code "
+                "on the call or the client"
+            )
+        return product_group(self.product_code), None
+
+    def _size_reason(self, entry: Entry) -> str | None:
+        overhead = request_overhead(request_product_code(entry.group))
+        if overhead + entry.size < self.max_bytes:
+            return None
+        return (
+            f"record: {entry.size} bytes serialized; a BatchMeterUsage request must stay "
+            f"under {self.max_bytes} bytes (fewer or smaller allocations)"
+        )
+
+
+def _as_record(item: object) -> tuple[UsageRecord | None, str | None]:
+    if isinstance(item, UsageRecord):
+        return item, None
+    try:
+        return UsageRecord.model_validate(item), None
+    except ValidationError as err:
+        return None, describe_validation_error(err)
+
+
+def _window_reason(window: TimeWindow, record: UsageRecord, now: datetime) -> str | None:
+    reason = window.violation(record.timestamp, now)
+    return None if reason is None else f"timestamp: {record.timestamp.isoformat()} {reason}"
+
+
+def _refused_reason(code: str | None) -> str | None:
+    if code is None:
+        return None
+    return f"{code}: the service refused this product's requests earlier in this call"
+
+
+def _conflict(
+    hours: dict[tuple[Any, ...], tuple[int, Decimal]], entry: Entry, record: UsageRecord
+) -> str | None:
+    key = (entry.group, *buyer_of(entry.wire), record.dimension, record.hour)
+    value = Decimal(record.quantity)
+    first_index, first_value = hours.setdefault(key, (entry.index, value))
+    if first_index == entry.index or first_value == value:
+        return None
+    return (
+        f"conflict: record #{first_index} has the same customer, dimension and hour "
+        f"({record.hour:%Y-%m-%dT%H}:00Z) with quantity {first_value}, this one {value}; "
+        "the service would bill only the first (DuplicateRecord)"
+    )

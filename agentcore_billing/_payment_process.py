@@ -1,0 +1,201 @@
+"""What ``process_payment`` takes and returns: x402 and MPP payments.
+
+x402 payloads and MPP credentials are secrets: they are held as ``pydantic.Secret``
+values and never appear in reprs, logs or error messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from pydantic import ConfigDict, Field, Secret, SecretStr, field_validator
+
+from ._models import ResponseModel, WireDatetime
+from ._payment_types import (
+    WWW_AUTHENTICATE,
+    PaymentStatus,
+    PaymentType,
+    Permit2Limit,
+    SecretInputModel,
+    Version,
+    drop_none,
+)
+
+
+class X402Payment(SecretInputModel):
+    """An x402 payment: the payment requirements signed into a payload.
+
+    Example:
+        >>> payment = X402Payment(version="2", payload={"scheme": "exact"})
+        >>> payment
+        X402Payment(version='2', payload=Secret('**********'), permit2_allowance_limit=None)
+        >>> payment.payment_type
+        'CRYPTO_X402'
+    """
+
+    payment_type: ClassVar[PaymentType] = "CRYPTO_X402"
+    wire_key: ClassVar[str] = "cryptoX402"
+    version: Version
+    """The x402 protocol version (``x402Version``), digits only, e.g. ``"2"``."""
+    payload: Secret[dict[str, Any]]
+    """The x402 payment payload document (secret)."""
+    permit2_allowance_limit: Permit2Limit | None = Field(
+        default=None, alias="permit2AllowanceLimit"
+    )
+    """Permit2 allowance to approve first, in the asset's smallest unit ("upto" scheme only)."""
+
+    def to_wire(self) -> dict[str, Any]:
+        """The ``CryptoX402PaymentInput`` body."""
+        return drop_none(
+            {
+                "version": self.version,
+                "payload": self.payload.get_secret_value(),
+                "permit2AllowanceLimit": self.permit2_allowance_limit,
+            }
+        )
+
+
+class MppPayment(SecretInputModel):
+    """An MPP payment: answers one ``WWW-Authenticate: Payment`` challenge of a 402.
+
+    Example:
+        >>> payment = MppPayment(version="1", www_authenticate_headers=['Payment id="c1"'])
+        >>> payment.payment_type, payment.to_wire()["buyerPaysGasFees"]
+        ('MPP', False)
+    """
+
+    payment_type: ClassVar[PaymentType] = "MPP"
+    wire_key: ClassVar[str] = "mpp"
+    version: Version
+    """The MPP protocol version, e.g. ``"1"``."""
+    www_authenticate_headers: Sequence[str] = Field(alias="wwwAuthenticateHeaders")
+    """Exactly one raw ``WWW-Authenticate: Payment`` header value, passed verbatim."""
+    buyer_pays_gas_fees: bool = Field(default=False, alias="buyerPaysGasFees")
+    """Allow network (gas) fees the challenge does not sponsor to be charged to the wallet."""
+
+    @field_validator("www_authenticate_headers", mode="after")
+    @classmethod
+    def _exactly_one(cls, value: Sequence[str]) -> Sequence[str]:
+        if isinstance(value, str) or len(value) != 1:
+            count = "a str" if isinstance(value, str) else f"{len(value)} headers"
+            raise ValueError(f"exactly one WWW-Authenticate header is required (got {count})")
+        problem = WWW_AUTHENTICATE.problem(value[0])
+        if problem is not None:
+            raise ValueError(f"{problem} (got {WWW_AUTHENTICATE.shown(value[0])})")
+        return tuple(value)
+
+    def to_wire(self) -> dict[str, Any]:
+        """The ``MppPaymentInput`` body."""
+        return {
+            "version": self.version,
+            "wwwAuthenticateHeaders": list(self.www_authenticate_headers),
+            "buyerPaysGasFees": self.buyer_pays_gas_fees,
+        }
+
+
+PaymentInput = X402Payment | MppPayment
+"""What ``process_payment`` accepts; the payment type follows from the class."""
+
+
+class X402PaymentOutput(ResponseModel):
+    """The signed x402 payment: send ``payload`` to the seller (secret)."""
+
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    version: str
+    """The x402 protocol version."""
+    payload: Secret[dict[str, Any]]
+    """The signed x402 payload document (secret)."""
+
+
+class MppPaymentOutput(ResponseModel):
+    """The MPP credential: retry the original request with it as ``Authorization``."""
+
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    version: str
+    """The MPP protocol version."""
+    selected_payment_id: str = Field(alias="selectedPaymentId")
+    """The id of the challenge that was paid."""
+    payment_credential: SecretStr = Field(alias="paymentCredential")
+    """The ``Authorization`` header value, ``Payment <token>`` (secret)."""
+
+
+PaymentOutput = X402PaymentOutput | MppPaymentOutput
+"""What a processed payment produced; the class follows the payment type."""
+
+
+class PaymentResult(ResponseModel):
+    """The outcome of ``process_payment``.
+
+    Example:
+        >>> result = PaymentResult.from_wire({
+        ...     "processPaymentId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+        ...     "paymentManagerArn": "arn:aws:bedrock-agentcore:us-east-1:123456789012:"
+        ...                          "payment-manager/shop-abcdef1234",
+        ...     "paymentSessionId": "payment-session-abcdefghijklmno",
+        ...     "paymentInstrumentId": "payment-instrument-abcdefghijklmno",
+        ...     "paymentType": "MPP", "status": "PROOF_GENERATED",
+        ...     "paymentOutput": {"mpp": {"version": "1", "selectedPaymentId": "c1",
+        ...                               "paymentCredential": "Payment abc"}},
+        ...     "createdAt": "2026-11-23T10:00:00Z", "updatedAt": "2026-11-23T10:00:00Z"})
+        >>> result.mpp.payment_credential
+        SecretStr('**********')
+    """
+
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    process_payment_id: str = Field(alias="processPaymentId")
+    """The id of the processed payment."""
+    payment_manager_arn: str = Field(alias="paymentManagerArn")
+    """The payment manager that processed it."""
+    payment_session_id: str = Field(alias="paymentSessionId")
+    """The session it was charged to."""
+    payment_instrument_id: str = Field(alias="paymentInstrumentId")
+    """The instrument that paid."""
+    payment_type: PaymentType = Field(alias="paymentType")
+    """How it was paid."""
+    status: PaymentStatus
+    """The payment's status."""
+    payment_output: PaymentOutput | None = Field(default=None, alias="paymentOutput")
+    """The signed payload or credential; ``None`` for an output kind not known yet."""
+    created_at: WireDatetime = Field(alias="createdAt")
+    """When the payment was created (UTC)."""
+    updated_at: WireDatetime = Field(alias="updatedAt")
+    """When the payment was last updated (UTC)."""
+    client_token: str | None = None
+    """The client token the request carried; replay with it to repeat exactly once."""
+
+    @classmethod
+    def from_wire(
+        cls, wire: Mapping[str, Any], *, client_token: str | None = None
+    ) -> PaymentResult:
+        """Read a ``ProcessPayment`` response."""
+        output = wire.get("paymentOutput") or {}
+        data = {key: value for key, value in wire.items() if key != "paymentOutput"}
+        data["payment_output"] = _output_from_wire(output)
+        data["client_token"] = client_token
+        return cls.model_validate(data)
+
+    @property
+    def x402(self) -> X402PaymentOutput | None:
+        """The x402 output, when the payment was an x402 one."""
+        output = self.payment_output
+        return output if isinstance(output, X402PaymentOutput) else None
+
+    @property
+    def mpp(self) -> MppPaymentOutput | None:
+        """The MPP output, when the payment was an MPP one."""
+        output = self.payment_output
+        return output if isinstance(output, MppPaymentOutput) else None
+
+
+def _output_from_wire(output: Mapping[str, Any]) -> PaymentOutput | None:
+    x402 = output.get("cryptoX402")
+    if isinstance(x402, Mapping):
+        return X402PaymentOutput.model_validate(x402)
+    mpp = output.get("mpp")
+    if isinstance(mpp, Mapping):
+        return MppPaymentOutput.model_validate(mpp)
+    return None

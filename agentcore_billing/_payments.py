@@ -1,0 +1,374 @@
+"""``PaymentsClient``: AgentCore Payments bound to one payment manager.
+
+One method per operation: arguments are checked by an input model before any
+request, the call runs once under the shared retry layer, the response comes back as
+a typed model. Operations that create something (sessions, instruments, payments)
+resolve one client token per call, before the retry loop, send it on every attempt
+and return it on the result and on any error, so a call whose outcome is unknown can
+be replayed with it exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from ._clock import Clock, Monotonic, Sleep
+from ._errors import ResourceNotFoundError
+from ._money import Money
+from ._payment_instrument_ops import InstrumentOperations
+from ._payment_models import PaymentSession, PaymentSessionSummary
+from ._payment_process import MppPayment, PaymentResult, X402Payment
+from ._payment_requests import (
+    CreatePaymentSessionInput,
+    DeletePaymentSessionInput,
+    GetPaymentSessionInput,
+    ListPaymentSessionsInput,
+    PaymentScope,
+    ProcessPaymentInput,
+    ResourcePaymentTokenInput,
+)
+from ._payment_tokens import CoinbaseCdpTokenRequest, ResourcePaymentToken, StripePrivyTokenRequest
+from ._retry import RetryPolicy
+
+if TYPE_CHECKING:
+    import boto3
+    from botocore.config import Config
+    from pydantic import SecretStr
+
+logger = logging.getLogger(__name__)
+
+
+class PaymentsClient(InstrumentOperations):
+    """AgentCore Payments (boto3 ``bedrock-agentcore``) for one payment manager.
+
+    Args:
+        payment_manager_arn: the payment manager every call is bound to; checked
+            against the service's ARN pattern before anything else.
+        client: an existing boto3 ``bedrock-agentcore`` client. Its own botocore
+            retries stack under this library's; build it with
+            ``Config(retries={"total_max_attempts": 1})`` to keep one layer.
+        session: a ``boto3.Session`` to build the client from.
+        region_name: the region of a client this library builds.
+        endpoint_url: the endpoint of a client this library builds.
+        retry: the retry policy; ``None`` for the library default.
+        user_id: the ``userId`` sent with every call unless a call names another.
+        agent_name: the ``agentName`` sent with every call unless a call names another.
+        config: extra botocore config merged into a client this library builds.
+        sleep: how to wait between retries (tests pass a fake).
+        monotonic: the elapsed-time source of the retry deadline.
+        clock: the UTC wall clock, e.g. for ``PaymentSession.is_expired()``.
+        rng: the random source of retry jitter.
+
+    Example:
+        ::
+
+            payments = PaymentsClient(
+                "arn:aws:bedrock-agentcore:us-east-1:123456789012:payment-manager/shop-abcdef1234",
+                region_name="us-east-1", user_id="user-1")
+            with payments.payment_session(expiry_time_in_minutes=30,
+                                          max_spend=Money.usd("1.00")) as session:
+                print(session.payment_session_id, session.expires_at)
+    """
+
+    def __init__(
+        self,
+        payment_manager_arn: str,
+        *,
+        client: Any = None,
+        session: boto3.Session | None = None,
+        region_name: str | None = None,
+        endpoint_url: str | None = None,
+        retry: RetryPolicy | None = None,
+        user_id: str | None = None,
+        agent_name: str | None = None,
+        config: Config | None = None,
+        sleep: Sleep | None = None,
+        monotonic: Monotonic | None = None,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        scope = PaymentScope(
+            payment_manager_arn=payment_manager_arn, user_id=user_id, agent_name=agent_name
+        )
+        super().__init__(
+            client=client,
+            session=session,
+            region_name=region_name,
+            endpoint_url=endpoint_url,
+            retry=retry,
+            config=config,
+            sleep=sleep,
+            monotonic=monotonic,
+            clock=clock,
+            rng=rng,
+        )
+        self._scope = scope
+
+    def create_payment_session(
+        self,
+        *,
+        expiry_time_in_minutes: int,
+        max_spend: Money | None = None,
+        user_id: str | None = None,
+        agent_name: str | None = None,
+        client_token: str | None = None,
+    ) -> PaymentSession:
+        """Create a payment session (``CreatePaymentSession``).
+
+        Args:
+            expiry_time_in_minutes: 15..480.
+            max_spend: the spending cap (USD, non-negative); ``None`` for none.
+            user_id: overrides the client's default ``user_id``.
+            agent_name: overrides the client's default ``agent_name``.
+            client_token: your idempotency token (see ``client_token_from_key``);
+                ``None`` mints one, reused by every retry of this call.
+
+        Returns:
+            The session, with ``client_token`` set to the token sent.
+
+        Raises:
+            pydantic.ValidationError: an argument breaks a rule (nothing was sent).
+            ServiceError: the service refused or failed; it carries ``client_token``,
+                and ``outcome_unknown`` when the session may exist anyway.
+
+        Example:
+            ::
+
+                session = payments.create_payment_session(
+                    expiry_time_in_minutes=60, max_spend=Money.usd("5.00"))
+        """
+        request = CreatePaymentSessionInput(
+            payment_manager_arn=self.payment_manager_arn,
+            user_id=self._user(user_id),
+            agent_name=self._agent(agent_name),
+            expiry_time_in_minutes=expiry_time_in_minutes,
+            max_spend=max_spend,
+        )
+        response, token = self._create(
+            "create_payment_session", "CreatePaymentSession", request.to_params(), client_token
+        )
+        return PaymentSession.from_wire(
+            response["paymentSession"], client_token=token, clock=self._clock
+        )
+
+    def get_payment_session(
+        self,
+        payment_session_id: str,
+        *,
+        user_id: str | None = None,
+        agent_name: str | None = None,
+    ) -> PaymentSession:
+        """Read a payment session (``GetPaymentSession``).
+
+        Example:
+            ::
+
+                session = payments.get_payment_session("payment-session-abcdefghijklmno")
+                print(session.available_spend, session.is_expired())
+        """
+        request = GetPaymentSessionInput(
+            payment_manager_arn=self.payment_manager_arn,
+            user_id=self._user(user_id),
+            agent_name=self._agent(agent_name),
+            payment_session_id=payment_session_id,
+        )
+        response = self._invoker.call(
+            "get_payment_session", request.to_params(), operation="GetPaymentSession"
+        )
+        return PaymentSession.from_wire(response["paymentSession"], clock=self._clock)
+
+    def list_payment_sessions(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_name: str | None = None,
+        page_size: int | None = None,
+    ) -> Iterator[PaymentSessionSummary]:
+        """Every payment session of the manager (``ListPaymentSessions``), page by page.
+
+        Arguments are checked now; pages are fetched as you iterate, each page
+        retried on its own.
+
+        Example:
+            ::
+
+                for summary in payments.list_payment_sessions(page_size=50):
+                    print(summary.payment_session_id)
+        """
+        request = ListPaymentSessionsInput(
+            payment_manager_arn=self.payment_manager_arn,
+            user_id=self._user(user_id),
+            agent_name=self._agent(agent_name),
+            page_size=page_size,
+        )
+        return self._items(
+            "list_payment_sessions",
+            "ListPaymentSessions",
+            request.to_params(),
+            "paymentSessions",
+            PaymentSessionSummary.from_wire,
+        )
+
+    def delete_payment_session(self, payment_session_id: str, *, user_id: str | None = None) -> str:
+        """Delete a payment session (``DeletePaymentSession``); returns the status.
+
+        When an earlier attempt of this call got no answer and a retry finds the
+        session gone, the delete is taken as done and ``"DELETED"`` is returned.
+
+        Example:
+            ::
+
+                assert payments.delete_payment_session(session.payment_session_id) == "DELETED"
+        """
+        request = DeletePaymentSessionInput(
+            payment_manager_arn=self.payment_manager_arn,
+            user_id=self._user(user_id),
+            payment_session_id=payment_session_id,
+        )
+        return self._delete("delete_payment_session", "DeletePaymentSession", request.to_params())
+
+    @contextmanager
+    def payment_session(
+        self,
+        *,
+        expiry_time_in_minutes: int,
+        max_spend: Money | None = None,
+        user_id: str | None = None,
+        agent_name: str | None = None,
+        client_token: str | None = None,
+    ) -> Iterator[PaymentSession]:
+        """A payment session deleted on leaving the block, also when the block raises.
+
+        Takes the arguments of :meth:`create_payment_session`. A session already
+        gone at exit is fine; a failed delete is raised after a clean block, and
+        only logged (and noted on the exception) when the block itself raised.
+
+        Example:
+            ::
+
+                with payments.payment_session(expiry_time_in_minutes=30,
+                                              max_spend=Money.usd("1")) as session:
+                    payments.process_payment(payment_session_id=session.payment_session_id,
+                                             payment_instrument_id=instrument_id,
+                                             payment=payment)
+        """
+        resolved_user = self._user(user_id)
+        session = self.create_payment_session(
+            expiry_time_in_minutes=expiry_time_in_minutes,
+            max_spend=max_spend,
+            user_id=resolved_user,
+            agent_name=agent_name,
+            client_token=client_token,
+        )
+        try:
+            yield session
+        except BaseException as body_error:
+            self._discard_session(session.payment_session_id, resolved_user, body_error)
+            raise
+        self._discard_session(session.payment_session_id, resolved_user, None)
+
+    def process_payment(
+        self,
+        *,
+        payment_session_id: str,
+        payment_instrument_id: str,
+        payment: X402Payment | MppPayment,
+        user_id: str | None = None,
+        agent_name: str | None = None,
+        client_token: str | None = None,
+    ) -> PaymentResult:
+        """Pay within a session with an instrument (``ProcessPayment``).
+
+        There is no operation to read a payment back: after an error with
+        ``outcome_unknown``, call again with the error's ``client_token``.
+
+        Args:
+            payment_session_id: the session the payment is charged to.
+            payment_instrument_id: the instrument that pays.
+            payment: an :class:`X402Payment` or :class:`MppPayment`; its class sets
+                ``paymentType``.
+            user_id: overrides the client's default ``user_id``.
+            agent_name: overrides the client's default ``agent_name``.
+            client_token: your idempotency token; ``None`` mints one for this call.
+
+        Example:
+            ::
+
+                result = payments.process_payment(
+                    payment_session_id=session.payment_session_id,
+                    payment_instrument_id="payment-instrument-abcdefghijklmno",
+                    payment=MppPayment(version="1", www_authenticate_headers=[challenge]))
+                headers = {"Authorization": result.mpp.payment_credential.get_secret_value()}
+        """
+        request = ProcessPaymentInput(
+            payment_manager_arn=self.payment_manager_arn,
+            user_id=self._user(user_id),
+            agent_name=self._agent(agent_name),
+            payment_session_id=payment_session_id,
+            payment_instrument_id=payment_instrument_id,
+            payment=payment,
+        )
+        response, token = self._create(
+            "process_payment", "ProcessPayment", request.to_params(), client_token
+        )
+        return PaymentResult.from_wire(response, client_token=token)
+
+    def get_resource_payment_token(
+        self,
+        *,
+        workload_identity_token: str | SecretStr,
+        resource_credential_provider_name: str,
+        request: CoinbaseCdpTokenRequest | StripePrivyTokenRequest,
+    ) -> ResourcePaymentToken:
+        """Mint a payment provider's credentials for one API request.
+
+        Args:
+            workload_identity_token: the agent's workload access token (secret).
+            resource_credential_provider_name: the payment credential provider.
+            request: what the credentials are for; its class picks the provider.
+
+        Example:
+            ::
+
+                token = payments.get_resource_payment_token(
+                    workload_identity_token=workload_token,
+                    resource_credential_provider_name="coinbase-cdp",
+                    request=CoinbaseCdpTokenRequest(request_method="GET",
+                                                    request_path="/platform/v2/evm/accounts"))
+                bearer = token.coinbase_cdp.bearer_token.get_secret_value()
+        """
+        arguments = ResourcePaymentTokenInput(
+            workload_identity_token=workload_identity_token,  # type: ignore[arg-type]
+            resource_credential_provider_name=resource_credential_provider_name,
+            request=request,
+        )
+        response = self._invoker.call(
+            "get_resource_payment_token", arguments.to_params(), operation="GetResourcePaymentToken"
+        )
+        return ResourcePaymentToken.from_wire(response)
+
+    def _discard_session(
+        self, payment_session_id: str, user_id: str | None, body_error: BaseException | None
+    ) -> None:
+        try:
+            self.delete_payment_session(payment_session_id, user_id=user_id)
+        except ResourceNotFoundError:
+            logger.debug("payment session %s was already gone at exit", payment_session_id)
+        except Exception as delete_error:
+            if body_error is None:
+                raise
+            # The block's own exception is the one the caller needs to see.
+            logger.warning(
+                "could not delete payment session %s after the block raised: %s",
+                payment_session_id,
+                delete_error,
+            )
+            add_note = getattr(body_error, "add_note", None)
+            if callable(add_note):
+                add_note(
+                    f"deleting payment session {payment_session_id} also failed: {delete_error}"
+                )

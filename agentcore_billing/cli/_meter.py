@@ -1,0 +1,202 @@
+"""``agentcore-billing meter FILE``: send usage records from CSV or JSON Lines.
+
+The input is read line by line and streamed through
+``MeteringClient.iter_batch_meter_usage`` (bounded memory); a malformed line is reported
+with its line number and the good lines are metered anyway.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+import click
+
+from ._options import aws_options, metering_client, settings_of
+from ._output import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_OK,
+    CommandError,
+    emit_json,
+    stderr_console,
+    stdout_console,
+)
+from ._records import Format, InputFormatError, ParsedLine, format_for, read_records
+from ._summary import MeterTally, outcome_table, progress_bar
+
+if TYPE_CHECKING:
+    from agentcore_billing import UsageRecord, UsageRecordResult
+
+HELP = f"""Meter usage records from FILE (CSV or JSON Lines; - reads stdin).
+
+Each record goes to BatchMeterUsage (25 per request, paced, retried, unprocessed
+records resent); a progress bar shows on a terminal, then a table of outcomes:
+SUCCESS, DUPLICATE_RECORD, CUSTOMER_NOT_SUBSCRIBED, REJECTED, UNPROCESSED, and
+MALFORMED for lines that could not be read (reported by line number on stderr; the
+other lines are still metered).
+
+\b
+Columns (CSV header) or keys (JSON Lines):
+  timestamp                ISO 8601 with a zone, e.g. 2026-11-23T10:00:00Z (required)
+  dimension                usage dimension (required)
+  quantity                 integer, or decimal string such as "12.5" (required)
+  customer_aws_account_id  + license_arn: new integrations
+  license_arn
+  customer_identifier      legacy integrations (needs --product-code)
+  allocations              optional JSON list of {{"quantity": 3, "tags": {{"k": "v"}}}}
+
+The format comes from the extension (.csv, .jsonl, .ndjson, .json) or --format;
+for stdin it is guessed from the first line.
+
+\b
+Exit codes:
+  0  every record was accepted (SUCCESS)
+  1  some records were not accepted (any other outcome)
+  2  bad input: a malformed line (the rest were still sent) or a usage error
+"""
+
+_SHOWN_PROBLEMS = 20
+
+
+@click.command("meter", help=HELP)
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, exists=True))
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "jsonl"]), default=None,
+    help="Input format (default: from the extension).",
+)
+@click.option("--product-code", default=None, help="Product code (legacy customer_identifier).")
+@click.option(
+    "--report", type=click.Path(dir_okay=False, writable=True), default=None,
+    help="Write per-record results (line, outcome, metering_record_id, reason) as JSON.",
+)
+@click.option("--dry-run", is_flag=True, help="Only read and validate the input; send nothing.")
+@aws_options
+@click.pass_context
+def meter(
+    ctx: click.Context,
+    file: str,
+    fmt: Format | None,
+    product_code: str | None,
+    report: str | None,
+    dry_run: bool,
+) -> None:
+    """Read FILE, meter its records, print a summary and exit with the documented code."""
+    settings = settings_of(ctx)
+    tally = MeterTally(keep_rows=report is not None)
+    with _open(file) as stream:
+        lines, fmt, total = _prepare(stream, file, fmt, count=not settings.json)
+        try:
+            parsed = read_records(lines, fmt)
+        except InputFormatError as err:
+            raise CommandError(str(err), exit_code=EXIT_BAD_INPUT) from err
+        verb = "Validating" if dry_run else "Metering"
+        with progress_bar(total, enabled=not settings.json, description=verb) as advance:
+            records = _records(parsed, tally, advance)
+            if dry_run:
+                _validate_only(records, tally, advance)
+            else:
+                metering = metering_client(settings, product_code=product_code)
+                _meter(metering.iter_batch_meter_usage(records), tally, advance)
+    if report is not None:
+        Path(report).write_text(json.dumps(tally.report(dry_run=dry_run), indent=2) + "\n")
+    _print_summary(tally, json_output=settings.json, dry_run=dry_run)
+    ctx.exit(exit_code(tally))
+
+
+def exit_code(tally: MeterTally) -> int:
+    """0 when every record succeeded, 2 when a line was malformed, else 1."""
+    if tally.malformed:
+        return EXIT_BAD_INPUT
+    return EXIT_OK if tally.all_succeeded else EXIT_FAILED
+
+
+def _open(file: str) -> TextIO:
+    if file == "-":
+        return click.get_text_stream("stdin", encoding="utf-8-sig")
+    return open(file, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed by the caller
+
+
+def _prepare(
+    stream: TextIO, file: str, fmt: Format | None, *, count: bool
+) -> tuple[Iterable[str], Format, int | None]:
+    """Choose the format and, for a real file shown with a progress bar, count its records."""
+    from ._records import sniff_format
+
+    fmt = fmt or format_for(file)
+    lines: Iterable[str] = stream
+    if fmt is None:
+        first, rest = _peek(stream)
+        fmt = sniff_format(first)
+        lines = _chain(first, rest)
+    total = None
+    if count and file != "-":
+        with open(file, encoding="utf-8-sig", newline="") as counter:
+            total = sum(1 for line in counter if line.strip()) - (1 if fmt == "csv" else 0)
+    return lines, fmt, total
+
+
+def _peek(stream: TextIO) -> tuple[str, TextIO]:
+    for line in stream:
+        if line.strip():
+            return line, stream
+    return "", stream
+
+
+def _chain(first: str, rest: Iterable[str]) -> Iterator[str]:
+    if first:
+        yield first
+    yield from rest
+
+
+def _records(
+    parsed: Iterable[ParsedLine], tally: MeterTally, advance: Callable[[int], None]
+) -> Iterator[UsageRecord]:
+    """Yield the good records; note every malformed line (and its number) on the way."""
+    for item in parsed:
+        if item.record is None:
+            tally.add_malformed(item.line, item.error or "malformed")
+            advance(1)
+            continue
+        tally.expect(item.record, item.line)
+        yield item.record
+
+
+def _meter(
+    results: Iterable[UsageRecordResult], tally: MeterTally, advance: Callable[[int], None]
+) -> None:
+    for result in results:
+        tally.add_result(result)
+        advance(1)
+
+
+def _validate_only(
+    records: Iterable[UsageRecord], tally: MeterTally, advance: Callable[[int], None]
+) -> None:
+    for _record in records:
+        tally.add_valid()
+        advance(1)
+
+
+def _print_summary(tally: MeterTally, *, json_output: bool, dry_run: bool) -> None:
+    if json_output:
+        emit_json(tally.summary(dry_run=dry_run))
+        return
+    err = stderr_console()
+    for line, error in tally.malformed[:_SHOWN_PROBLEMS]:
+        err.print(f"[yellow]line {line}[/]: {error}", markup=True, highlight=False)
+    if len(tally.malformed) > _SHOWN_PROBLEMS:
+        err.print(f"... and {len(tally.malformed) - _SHOWN_PROBLEMS} more malformed lines")
+    out = stdout_console()
+    if dry_run:
+        out.print(f"dry run: {tally.valid} valid record(s), {len(tally.malformed)} malformed "
+                  "line(s); nothing was sent")
+        return
+    out.print(outcome_table(tally.counts(), title=f"Metered {tally.total} record(s)"))
+    for row in tally.failures[:_SHOWN_PROBLEMS]:
+        out.print(f"line {row['line']}: {row['outcome']}: {row['reason'] or '-'}")
+    if len(tally.failures) > _SHOWN_PROBLEMS:
+        out.print(f"... and {len(tally.failures) - _SHOWN_PROBLEMS} more (see --report)")
+

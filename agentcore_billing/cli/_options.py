@@ -1,0 +1,127 @@
+"""Options every command shares, and the facades built from them.
+
+``--endpoint-url``, ``--region``, ``--profile``, ``--json`` and ``--debug`` are accepted
+both before the command (``agentcore-billing --json meter ...``) and after it
+(``agentcore-billing meter ... --json``); the value closest to the command wins.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from ._output import Settings
+
+if TYPE_CHECKING:
+    import boto3
+
+    from agentcore_billing import MeteringClient, PaymentsClient
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+PAYMENT_MANAGER_ENV = "AGENTCORE_PAYMENT_MANAGER_ARN"
+
+
+def settings_of(ctx: click.Context) -> Settings:
+    """The shared :class:`Settings` of this invocation (created on first use)."""
+    return ctx.ensure_object(Settings)
+
+
+def _store(attr: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+        if value is None or value is False:
+            return value
+        setattr(settings_of(ctx), attr, value)
+        if attr == "debug":
+            _enable_debug_log()
+        return value
+
+    return callback
+
+
+def _enable_debug_log() -> None:
+    logger = logging.getLogger("agentcore_billing")
+    if not any(getattr(h, "_agentcore_cli", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        handler._agentcore_cli = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+
+
+def _flag(name: str, attr: str, help_text: str) -> Callable[[F], F]:
+    return click.option(
+        name, is_flag=True, default=False, expose_value=False, callback=_store(attr), help=help_text
+    )
+
+
+def output_options(f: F) -> F:
+    """Add ``--json`` and ``--debug`` to a command."""
+    f = _flag("--debug", "debug", "Show tracebacks and the library's debug log on stderr.")(f)
+    return _flag("--json", "json", "Machine-readable JSON on stdout (no colours, no progress).")(f)
+
+
+def aws_options(f: F) -> F:
+    """Add ``--endpoint-url``, ``--region``, ``--profile``, ``--json`` and ``--debug``."""
+    f = output_options(f)
+    for name, attr, metavar, help_text in reversed(
+        [
+            ("--endpoint-url", "endpoint_url", "URL", "Send requests here (e.g. an emulator)."),
+            ("--region", "region", "REGION", "AWS Region (default: from the environment)."),
+            ("--profile", "profile", "NAME", "AWS shared-config profile to use."),
+        ]
+    ):
+        f = click.option(
+            name,
+            metavar=metavar,
+            default=None,
+            expose_value=False,
+            callback=_store(attr),
+            help=help_text,
+        )(f)
+    return f
+
+
+def boto_session(settings: Settings) -> boto3.Session | None:
+    """A boto3 session for ``--profile``; ``None`` lets the library build its own."""
+    if settings.profile is None:
+        return None
+    import boto3
+
+    return boto3.Session(profile_name=settings.profile, region_name=settings.region)
+
+
+def payments_client(
+    settings: Settings,
+    payment_manager_arn: str,
+    *,
+    user_id: str | None = None,
+    agent_name: str | None = None,
+) -> PaymentsClient:
+    """A :class:`PaymentsClient` for the settings of this invocation."""
+    from agentcore_billing import PaymentsClient
+
+    return PaymentsClient(
+        payment_manager_arn=payment_manager_arn,
+        session=boto_session(settings),
+        region_name=settings.region,
+        endpoint_url=settings.endpoint_url,
+        user_id=user_id,
+        agent_name=agent_name,
+    )
+
+
+def metering_client(settings: Settings, *, product_code: str | None = None) -> MeteringClient:
+    """A :class:`MeteringClient` for the settings of this invocation."""
+    from agentcore_billing import MeteringClient
+
+    return MeteringClient(
+        session=boto_session(settings),
+        region_name=settings.region,
+        endpoint_url=settings.endpoint_url,
+        product_code=product_code,
+    )

@@ -1,0 +1,117 @@
+"""The two botocore service models the emulator serves, and their routing tables.
+
+Everything protocol-specific (request URIs, targets, success codes, error status
+codes) is read from the installed botocore models, so the emulator follows the
+service definitions the clients themselves use.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import botocore.session
+from botocore.model import OperationModel, ServiceModel
+
+PAYMENTS = "bedrock-agentcore"
+"""botocore name of the AgentCore data plane (REST-JSON)."""
+
+METERING = "meteringmarketplace"
+"""botocore name of AWS Marketplace Metering (JSON 1.1)."""
+
+PAYMENT_OPERATIONS: tuple[str, ...] = (
+    "CreatePaymentInstrument",
+    "CreatePaymentSession",
+    "DeletePaymentInstrument",
+    "DeletePaymentSession",
+    "GetPaymentInstrument",
+    "GetPaymentInstrumentBalance",
+    "GetPaymentSession",
+    "GetResourcePaymentToken",
+    "ListPaymentInstruments",
+    "ListPaymentSessions",
+    "ProcessPayment",
+)
+METERING_OPERATIONS: tuple[str, ...] = (
+    "BatchMeterUsage",
+    "MeterUsage",
+    "RegisterUsage",
+    "ResolveCustomer",
+)
+ALL_OPERATIONS: tuple[str, ...] = PAYMENT_OPERATIONS + METERING_OPERATIONS
+
+Protocol = Literal["rest-json", "json"]
+
+# JSON 1.1 carries no status in the error shapes: client faults are 400, server faults 500.
+_METERING_SERVER_FAULTS = frozenset({"InternalServiceErrorException"})
+# Unmodelled codes the emulator can answer with, and the status AWS uses for them.
+_EXTRA_STATUS = {"DryRunOperation": 412, "UnknownOperationException": 404}
+
+
+@dataclass(frozen=True)
+class OperationSpec:
+    """One emulated operation: its service, wire protocol and botocore model."""
+
+    name: str
+    service: str
+    protocol: Protocol
+    model: OperationModel
+    success_status: int
+
+
+@functools.cache
+def load_service_model(service: str) -> ServiceModel:
+    """Load (once) the installed botocore model of ``service``."""
+    return botocore.session.get_session().get_service_model(service)
+
+
+class Catalog:
+    """Routing tables for both services, built from the service models."""
+
+    def __init__(self) -> None:
+        payments = load_service_model(PAYMENTS)
+        metering = load_service_model(METERING)
+        self.by_path: dict[str, OperationSpec] = {}
+        self.by_target: dict[str, OperationSpec] = {}
+        self.by_name: dict[str, OperationSpec] = {}
+        for name in PAYMENT_OPERATIONS:
+            model = payments.operation_model(name)
+            spec = OperationSpec(
+                name, PAYMENTS, "rest-json", model, int(model.http.get("responseCode", 200))
+            )
+            self.by_path[model.http["requestUri"]] = spec
+            self.by_name[name] = spec
+        prefix = metering.metadata["targetPrefix"]
+        for name in METERING_OPERATIONS:
+            spec = OperationSpec(name, METERING, "json", metering.operation_model(name), 200)
+            self.by_target[f"{prefix}.{name}"] = spec
+            self.by_name[name] = spec
+
+    def resolve(self, method: str, path: str, headers: Mapping[str, str]) -> OperationSpec | None:
+        """Return the operation a raw HTTP request addresses, if any."""
+        if method != "POST":
+            return None
+        target = headers.get("x-amz-target")
+        if target is not None:
+            return self.by_target.get(target) if path in ("/", "") else None
+        return self.by_path.get(path.split("?", 1)[0])
+
+    def error_status(self, service: str, code: str) -> int:
+        """HTTP status the real service uses for the error ``code``."""
+        if code in _EXTRA_STATUS:
+            return _EXTRA_STATUS[code]
+        if service == METERING:
+            return 500 if code in _METERING_SERVER_FAULTS else 400
+        model = load_service_model(PAYMENTS)
+        if code in model.shape_names:
+            error = model.shape_for(code).metadata.get("error", {})
+            return int(error.get("httpStatusCode", 400))
+        return 400
+
+
+@functools.cache
+def catalog() -> Catalog:
+    """The process-wide routing catalog (models are immutable, so one is enough)."""
+    return Catalog()

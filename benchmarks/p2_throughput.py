@@ -1,0 +1,337 @@
+"""P2: metering throughput against the emulator under a request-rate quota.
+
+The emulator (on 127.0.0.1) enforces a token-bucket quota on BatchMeterUsage, adds a
+fixed latency to every request, throttles a small random share of requests and leaves
+a small random share of records unprocessed. Two sides meter the same records, each
+against a fresh emulator, in alternating repetitions:
+
+* ``typed``: ``MeteringClient.batch_meter_usage`` with ``max_requests_per_second`` set
+  to the quota (other settings at their defaults, e.g. 4 workers).
+* ``naive``: the loop most integrations copy: a default ``boto3.client`` and
+  ``batch_meter_usage`` over chunks of 25, ``UnprocessedRecords`` ignored, botocore's
+  default retries; a chunk whose call raises is counted as reported failures.
+
+Per run: throughput = records the emulator accepted per second of wall time, as a
+fraction of the ceiling (quota x 25 records/s; the bucket starts full, so a run of T
+seconds can reach (1 + 1/T) x ceiling); throttled share = requests answered
+ThrottlingException / requests received; lost = input records neither in the
+emulator's accepted set nor reported as a failure (by a non-success result, or by an
+exception for the naive loop).
+"""
+
+from __future__ import annotations
+
+import importlib
+import statistics
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ._harness import BenchmarkResult, Check, aws_test_env, probe, rounded
+from ._hook import LICENSE_ARN, base_time
+
+TARGET_CEILING = 0.90
+TARGET_THROTTLED = 0.05
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+PRODUCT = "prod-bench0001"
+BATCH = 25
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """The emulator's settings and the size of one run."""
+
+    records: int
+    quota: float = 100.0
+    latency: float = 0.005
+    throttle_rate: float = 0.02
+    unprocessed_rate: float = 0.005
+    repetitions: int = 3
+    max_seconds_per_run: float = 120.0
+
+
+SIZES: dict[str, Scenario] = {
+    "full": Scenario(records=20_000),
+    "quick": Scenario(records=2_500, repetitions=1, max_seconds_per_run=30.0),
+    "smoke": Scenario(records=100, repetitions=1, max_seconds_per_run=20.0),
+}
+
+
+@dataclass
+class Outcome:
+    """What one side reported for one run."""
+
+    seconds: float
+    failed: set[int]
+    """Indexes the side reported as not metered (a non-success result or an exception)."""
+    unreported: int = 0
+    """Records the side never got to before its time budget ran out."""
+
+
+def _dimension(index: int) -> str:
+    # The emulator (like the service) bills one record per customer, dimension and
+    # hour; a distinct dimension per record keeps every record distinct.
+    return f"dim-{index:06d}"
+
+
+def _raw_records(count: int) -> list[dict[str, Any]]:
+    stamp = base_time() + timedelta(minutes=1)
+    return [
+        {
+            "Timestamp": stamp,
+            "Dimension": _dimension(i),
+            "Quantity": 1 + i % 100,
+            "CustomerAWSAccountId": ACCOUNT,
+            "LicenseArn": LICENSE_ARN,
+        }
+        for i in range(count)
+    ]
+
+
+def _typed_records(raw: list[dict[str, Any]]) -> list[Any]:
+    from agentcore_billing import UsageRecord
+
+    return [
+        UsageRecord(
+            timestamp=rec["Timestamp"],
+            dimension=rec["Dimension"],
+            quantity=rec["Quantity"],
+            customer_aws_account_id=rec["CustomerAWSAccountId"],
+            license_arn=rec["LicenseArn"],
+        )
+        for rec in raw
+    ]
+
+
+def run_typed(endpoint: str, records: list[Any], scenario: Scenario) -> Outcome:
+    """Meter ``records`` with ``MeteringClient`` (paced at the quota)."""
+    from agentcore_billing import MeteringClient, MeteringOutcome
+
+    metering: Any = MeteringClient(
+        endpoint_url=endpoint, region_name=REGION, max_requests_per_second=scenario.quota
+    )
+    failed: set[int] = set()
+    seen = 0
+    deadline = time.perf_counter() + scenario.max_seconds_per_run
+    started = time.perf_counter()
+    for result in metering.iter_batch_meter_usage(records):
+        seen += 1
+        if result.outcome is not MeteringOutcome.SUCCESS:
+            failed.add(result.index)
+        if time.perf_counter() > deadline:
+            break
+    return Outcome(time.perf_counter() - started, failed, unreported=len(records) - seen)
+
+
+def run_naive(endpoint: str, records: list[dict[str, Any]], scenario: Scenario) -> Outcome:
+    """The common loop: chunks of 25, UnprocessedRecords ignored, default retries."""
+    client: Any = boto3.client("meteringmarketplace", region_name=REGION, endpoint_url=endpoint)
+    failed: set[int] = set()
+    deadline = time.perf_counter() + scenario.max_seconds_per_run
+    started = time.perf_counter()
+    sent = 0
+    for start in range(0, len(records), BATCH):
+        if time.perf_counter() > deadline:
+            break
+        chunk = records[start : start + BATCH]
+        sent = start + len(chunk)
+        try:
+            client.batch_meter_usage(UsageRecords=chunk)
+        except (ClientError, BotoCoreError):
+            failed.update(range(start, start + len(chunk)))
+    return Outcome(time.perf_counter() - started, failed, unreported=len(records) - sent)
+
+
+def _measure(
+    side: str,
+    scenario: Scenario,
+    raw: list[dict[str, Any]],
+    typed: list[Any],
+    seed: int,
+) -> dict[str, Any]:
+    from agentcore_billing.emulator import Emulator, FaultConfig
+
+    faults = {
+        "BatchMeterUsage": FaultConfig(
+            throttle_rate=scenario.throttle_rate,
+            unprocessed_rate=scenario.unprocessed_rate,
+            latency=scenario.latency,
+        )
+    }
+    with Emulator(seed=seed, faults=faults, quotas={"BatchMeterUsage": scenario.quota}) as emu:
+        emu.add_customer(
+            customer_aws_account_id=ACCOUNT, product_code=PRODUCT, license_arn=LICENSE_ARN
+        )
+        probe_before = probe()
+        outcome = (
+            run_typed(emu.endpoint_url, typed, scenario)
+            if side == "typed"
+            else run_naive(emu.endpoint_url, raw, scenario)
+        )
+        probe_after = probe()
+        accepted_dims = {rec.dimension for rec in emu.accepted_usage_records()}
+        requests = [r for r in emu.requests() if r.operation == "BatchMeterUsage"]
+    index_of = {rec["Dimension"]: i for i, rec in enumerate(raw)}
+    accepted = {index_of[d] for d in accepted_dims if d in index_of}
+    throttled = sum(1 for r in requests if r.error_code == "ThrottlingException")
+    lost = len(raw) - outcome.unreported - len(accepted | outcome.failed)
+    ceiling = scenario.quota * BATCH
+    return {
+        "side": side,
+        "seconds": round(outcome.seconds, 2),
+        "accepted": len(accepted),
+        "reported_failed": len(outcome.failed - accepted),
+        "unreported_time_budget": outcome.unreported,
+        "lost": lost,
+        "requests": len(requests),
+        "throttled": throttled,
+        "throttled_share": round(throttled / len(requests), 4) if requests else None,
+        "records_per_second": round(len(accepted) / outcome.seconds, 1),
+        "fraction_of_ceiling": round(len(accepted) / outcome.seconds / ceiling, 4),
+        "probe_before_ms": round(probe_before * 1e3, 3),
+        "probe_after_ms": round(probe_after * 1e3, 3),
+    }
+
+
+@contextmanager
+def nagle_off(notes: list[str]) -> Iterator[None]:
+    """Make the emulator's handler set TCP_NODELAY while the block runs, if it does not.
+
+    An HTTP handler that writes the headers and the body in two sends, with Nagle's
+    algorithm on, makes every answer wait for the client's delayed ACK (about 40 ms
+    on Linux): the emulator would then model a 45 ms service, not the 5 ms asked for.
+    """
+    server = importlib.import_module("agentcore_billing.emulator._server")
+    handler: Any = getattr(server, "_Handler", None)
+    if handler is None or getattr(handler, "disable_nagle_algorithm", False):
+        yield
+        return
+    notes.append(
+        "emulator HTTP handler leaves Nagle on (headers and body sent apart: ~40 ms "
+        "delayed-ACK stall per request); the benchmark set disable_nagle_algorithm=True "
+        "on it for the run"
+    )
+    handler.disable_nagle_algorithm = True
+    try:
+        yield
+    finally:
+        handler.disable_nagle_algorithm = False
+
+
+def round_trip_ms(requests: int = 20) -> float:
+    """Median milliseconds of one raw-boto3 request to a fault-free, quota-free emulator."""
+    from agentcore_billing.emulator import NO_QUOTAS, Emulator
+
+    with Emulator(quotas=NO_QUOTAS) as emu:
+        emu.add_customer(
+            customer_aws_account_id=ACCOUNT, product_code=PRODUCT, license_arn=LICENSE_ARN
+        )
+        client: Any = boto3.client(
+            "meteringmarketplace", region_name=REGION, endpoint_url=emu.endpoint_url
+        )
+        records = _raw_records(1)
+        times: list[float] = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            client.batch_meter_usage(UsageRecords=records)
+            times.append(time.perf_counter() - started)
+    return round(statistics.median(times) * 1e3, 2)
+
+
+def _median(runs: list[dict[str, Any]], key: str) -> float | None:
+    values = [r[key] for r in runs if r[key] is not None]
+    return statistics.median(values) if values else None
+
+
+def run(mode: str = "full") -> BenchmarkResult:
+    """Run P2 at the sizes of ``mode`` (``full``: 20k records, 3 runs per side)."""
+    started = time.perf_counter()
+    scenario = SIZES[mode]
+    result = BenchmarkResult("P2", "metering throughput under a request-rate quota (emulator)")
+    try:
+        from agentcore_billing import MeteringClient  # noqa: F401
+        from agentcore_billing.emulator import Emulator  # noqa: F401
+    except ImportError as err:
+        result.skipped = f"MeteringClient or Emulator not available ({err})"
+        return result
+    raw = _raw_records(scenario.records)
+    typed = _typed_records(raw)
+    runs: dict[str, list[dict[str, Any]]] = {"typed": [], "naive": []}
+    order: list[str] = ["typed", "naive"]
+    with aws_test_env(), nagle_off(result.notes):
+        result.figures["emulator_round_trip_ms"] = round_trip_ms()
+        for rep in range(scenario.repetitions):
+            for side in order if rep % 2 == 0 else order[::-1]:
+                runs[side].append(_measure(side, scenario, raw, typed, seed=rep))
+    result.figures["scenario"] = {
+        "records": scenario.records,
+        "quota_requests_per_second": scenario.quota,
+        "ceiling_records_per_second": scenario.quota * BATCH,
+        "latency_ms": scenario.latency * 1e3,
+        "random_throttle_rate": scenario.throttle_rate,
+        "unprocessed_rate_per_record": scenario.unprocessed_rate,
+        "repetitions": scenario.repetitions,
+    }
+    result.figures["runs"] = runs
+    summary: dict[str, dict[str, float | None]] = {}
+    for side, side_runs in runs.items():
+        summary[side] = {
+            key: _median(side_runs, key)
+            for key in (
+                "fraction_of_ceiling",
+                "records_per_second",
+                "throttled_share",
+                "lost",
+                "reported_failed",
+                "seconds",
+            )
+        }
+        summary[side]["max_lost"] = max(r["lost"] for r in side_runs)
+    result.figures["medians"] = summary
+    typed_summary = summary["typed"]
+    naive = summary["naive"]
+    result.checks += [
+        Check(
+            name="typed: accepted records/s as a fraction of quota x 25",
+            value=rounded(_pct(typed_summary["fraction_of_ceiling"]), 1),
+            target=TARGET_CEILING * 100,
+            comparison=">=",
+            unit="%",
+            detail=f"naive loop {_pct(naive['fraction_of_ceiling']) or 0:.1f} %",
+        ),
+        Check(
+            name="typed: throttled share of requests",
+            value=rounded(_pct(typed_summary["throttled_share"]), 1),
+            target=TARGET_THROTTLED * 100,
+            comparison="<=",
+            unit="%",
+            detail=f"naive loop {_pct(naive['throttled_share']) or 0:.1f} %",
+        ),
+        Check(
+            name="typed: lost records (worst run)",
+            value=typed_summary["max_lost"],
+            target=0,
+            comparison="<=",
+            unit="records",
+            detail=f"naive loop {naive['max_lost']:.0f} (worst run)",
+        ),
+    ]
+    result.notes.append(
+        "naive boto3 loop (medians): "
+        f"{_pct(naive['fraction_of_ceiling']) or 0:.1f} % of ceiling, "
+        f"{_pct(naive['throttled_share']) or 0:.1f} % throttled, "
+        f"{naive['lost']} lost, {naive['reported_failed']} reported failed"
+    )
+    result.seconds = round(time.perf_counter() - started, 1)
+    return result
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else value * 100

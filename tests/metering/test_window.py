@@ -1,0 +1,87 @@
+"""Pure tests of the time-window policy."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from pydantic import ValidationError
+
+from agentcore_billing._errors import InvalidInputError
+from agentcore_billing._window import METER_USAGE_MAX_AGE, TimeWindow
+
+NOW = datetime(2026, 11, 23, 10, 30, tzinfo=timezone.utc)
+WINDOW = TimeWindow()
+
+
+def test_defaults() -> None:
+    assert WINDOW.max_age == timedelta(hours=24)
+    assert WINDOW.month_end_grace == timedelta(hours=6)
+    assert WINDOW.max_clock_skew == timedelta(minutes=5)
+
+
+def test_records_are_refused_24_hours_or_more_after_the_event() -> None:
+    assert WINDOW.violation(NOW - timedelta(hours=24) + timedelta(seconds=1), NOW) is None
+    reason = WINDOW.violation(NOW - timedelta(hours=24), NOW)
+    assert reason is not None and "24h" in reason
+    assert WINDOW.violation(NOW - timedelta(days=3), NOW) is not None
+
+
+def test_future_is_refused_beyond_the_clock_skew() -> None:
+    assert WINDOW.violation(NOW + timedelta(minutes=5), NOW) is None
+    reason = WINDOW.violation(NOW + timedelta(minutes=5, seconds=1), NOW)
+    assert reason is not None and "future" in reason
+    strict = TimeWindow(max_clock_skew=timedelta(0))
+    assert strict.violation(NOW + timedelta(seconds=1), NOW) is not None
+
+
+@pytest.mark.parametrize(
+    ("now", "accepted"),
+    [
+        (datetime(2026, 12, 1, 5, 59, 59, tzinfo=timezone.utc), True),
+        (datetime(2026, 12, 1, 6, 0, tzinfo=timezone.utc), False),
+        (datetime(2026, 12, 1, 7, 0, tzinfo=timezone.utc), False),
+    ],
+)
+def test_previous_month_closes_at_0600_utc_on_the_first(now: datetime, accepted: bool) -> None:
+    last_of_month = datetime(2026, 11, 30, 23, 0, tzinfo=timezone.utc)  # well under 24h old
+    reason = WINDOW.violation(last_of_month, now)
+    assert (reason is None) is accepted
+    if not accepted:
+        assert reason is not None and "previous month (2026-11)" in reason
+    # This month's records are unaffected at the same moment.
+    assert WINDOW.violation(datetime(2026, 12, 1, 0, 30, tzinfo=timezone.utc), now) is None
+
+
+def test_january_first_closes_december() -> None:
+    now = datetime(2027, 1, 1, 6, 30, tzinfo=timezone.utc)
+    assert WINDOW.violation(datetime(2026, 12, 31, 23, 0, tzinfo=timezone.utc), now) is not None
+
+
+def test_other_timezones_are_compared_in_utc_and_naive_is_refused() -> None:
+    tokyo = timezone(timedelta(hours=9))
+    assert WINDOW.violation(NOW.astimezone(tokyo) - timedelta(hours=1), NOW) is None
+    reason = WINDOW.violation(datetime(2026, 11, 23, 10, 0), NOW)
+    assert reason is not None and "timezone-aware" in reason
+
+
+def test_narrowed_for_meter_usage_and_check_raises_naming_the_field() -> None:
+    six_hours = WINDOW.narrowed(METER_USAGE_MAX_AGE)
+    assert six_hours.max_age == timedelta(hours=6)
+    assert TimeWindow(max_age=timedelta(hours=1)).narrowed(METER_USAGE_MAX_AGE).max_age == (
+        timedelta(hours=1)
+    )
+    six_hours.check(NOW - timedelta(hours=5, minutes=59), NOW)
+    with pytest.raises(InvalidInputError) as caught:
+        six_hours.check(NOW - timedelta(hours=6), NOW, field="timestamp")
+    assert caught.value.field == "timestamp"
+    assert "6h" in str(caught.value)
+
+
+def test_window_is_a_frozen_validated_value() -> None:
+    with pytest.raises(ValidationError):
+        TimeWindow(max_age=timedelta(0))
+    with pytest.raises(ValidationError):
+        TimeWindow(max_clock_skew=timedelta(minutes=-1))
+    with pytest.raises(ValidationError):
+        WINDOW.max_age = timedelta(hours=1)  # type: ignore[misc]
