@@ -32,6 +32,8 @@ from ._errors import (
     TransportError,
     from_client_error,
 )
+from ._redaction import install as install_redaction
+from ._redaction import redacting
 from ._retry import Retrier
 
 _TRANSPORT_ERRORS = (BotoConnectionError, HTTPClientError, ResponseParserError)
@@ -52,6 +54,7 @@ class Invoker:
     def __init__(self, client: LazyClient, retrier: Retrier) -> None:
         self._client = client
         self.retrier = retrier
+        install_redaction()
 
     @property
     def client(self) -> Any:
@@ -117,7 +120,8 @@ class Invoker:
         client_token: str | None,
     ) -> dict[str, Any]:
         try:
-            return bound(**params)
+            with redacting():
+                return bound(**params)
         except ClientError as err:
             raise from_client_error(err, operation=operation, client_token=client_token) from err
         except _TRANSPORT_ERRORS as err:

@@ -249,11 +249,14 @@ class MeteringClient(FacadeBase):
         try:
             response = self._call("ResolveCustomer", "resolve_customer", params)
         except ServiceError as err:
-            if _mentions(err, registration_token):
-                # The original chain quotes the token, so it must not travel on.
-                raise _scrubbed(err, registration_token) from None
-            raise
-        return ResolvedCustomer.from_wire(response)
+            if not _mentions(err, registration_token):
+                raise
+            scrubbed = _scrubbed(err, registration_token)
+        else:
+            return ResolvedCustomer.from_wire(response)
+        # Raised outside the handler: the original error and its botocore cause quote
+        # the token, so neither may travel on as __cause__ or __context__.
+        raise scrubbed
 
     def register_usage(
         self, *, product_code: str | None = None, public_key_version: int, nonce: str | None = None
@@ -276,7 +279,10 @@ class MeteringClient(FacadeBase):
         }
         if nonce is not None:
             if not isinstance(nonce, str) or len(nonce) > 255:
-                raise InvalidInputError("nonce", "a string of at most 255 characters")
+                shown = (
+                    f"{len(nonce)} characters" if isinstance(nonce, str) else type(nonce).__name__
+                )
+                raise InvalidInputError("nonce", "a string of at most 255 characters", shown)
             params["Nonce"] = nonce
         return RegisterUsageResult.from_wire(self._call("RegisterUsage", "register_usage", params))
 

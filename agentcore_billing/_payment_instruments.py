@@ -50,7 +50,7 @@ class PaymentInstrumentSummary(ResponseModel):
     """The end user who owns the instrument."""
     payment_instrument_type: PaymentInstrumentType = Field(alias="paymentInstrumentType")
     """The kind of instrument."""
-    status: PaymentInstrumentStatus
+    status: PaymentInstrumentStatus | str  # open: the service adds statuses
     """Where the instrument is in its life cycle."""
     created_at: WireDatetime = Field(alias="createdAt")
     """When the instrument was created (UTC)."""
@@ -134,11 +134,11 @@ class TokenBalance(ResponseModel):
     """The balance as the service sent it, in the token's smallest unit."""
     decimals: int = Field(ge=0)
     """Decimal places of the token (6 for USDC)."""
-    token: BalanceToken
+    token: BalanceToken | str
     """The token the balance is in."""
-    network: CryptoNetwork
+    network: CryptoNetwork | str
     """The network of the wallet."""
-    chain: Chain
+    chain: Chain | str
     """The chain the balance was read on."""
 
     @classmethod

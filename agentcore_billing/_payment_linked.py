@@ -8,9 +8,9 @@ you send to ``create_payment_instrument`` and what the service returns.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from ._payment_types import (
     WIRE_CONTEXT,
@@ -44,6 +44,10 @@ class EmailLinkedAccount(SecretInputModel):
     email_address: EmailAddress = Field(alias="emailAddress")
     """The address (secret)."""
 
+    if TYPE_CHECKING:  # plain strings are accepted and wrapped as secrets
+
+        def __init__(self, *, email_address: str | SecretStr) -> None: ...
+
     def to_wire(self) -> dict[str, Any]:
         """The ``LinkedAccount`` union member, e.g. ``{"email": {"emailAddress": ...}}``."""
         return {self.wire_key: {"emailAddress": self.email_address.get_secret_value()}}
@@ -67,6 +71,10 @@ class SmsLinkedAccount(SecretInputModel):
     """Tells the linked-account kinds apart."""
     phone_number: PhoneNumber = Field(alias="phoneNumber")
     """The number in E.164 form, e.g. ``+14155550100`` (secret)."""
+
+    if TYPE_CHECKING:  # plain strings are accepted and wrapped as secrets
+
+        def __init__(self, *, phone_number: str | SecretStr) -> None: ...
 
     def to_wire(self) -> dict[str, Any]:
         """The ``LinkedAccount`` union member ``{"sms": {"phoneNumber": ...}}``."""
@@ -128,6 +136,18 @@ class OAuth2LinkedAccount(SecretInputModel):
     """The user's name at the provider (secret)."""
     username: OAuth2Text | None = None
     """The user's username at the provider (secret)."""
+
+    if TYPE_CHECKING:  # plain strings are accepted and wrapped as secrets
+
+        def __init__(
+            self,
+            *,
+            provider: OAuth2Provider,
+            sub: str | SecretStr,
+            email_address: str | SecretStr | None = None,
+            name: str | SecretStr | None = None,
+            username: str | SecretStr | None = None,
+        ) -> None: ...
 
     def to_wire(self) -> dict[str, Any]:
         """The ``LinkedAccount`` union member ``{"oAuth2": {<provider>: {...}}}``."""

@@ -7,7 +7,7 @@ values and never appear in reprs, logs or error messages.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import ConfigDict, Field, Secret, SecretStr, field_validator
 
@@ -44,6 +44,16 @@ class X402Payment(SecretInputModel):
         default=None, alias="permit2AllowanceLimit"
     )
     """Permit2 allowance to approve first, in the asset's smallest unit ("upto" scheme only)."""
+
+    if TYPE_CHECKING:  # a plain dict is accepted and wrapped as a secret
+
+        def __init__(
+            self,
+            *,
+            version: str,
+            payload: dict[str, Any] | Secret[dict[str, Any]],
+            permit2_allowance_limit: str | None = None,
+        ) -> None: ...
 
     def to_wire(self) -> dict[str, Any]:
         """The ``CryptoX402PaymentInput`` body."""
@@ -154,9 +164,9 @@ class PaymentResult(ResponseModel):
     """The session it was charged to."""
     payment_instrument_id: str = Field(alias="paymentInstrumentId")
     """The instrument that paid."""
-    payment_type: PaymentType = Field(alias="paymentType")
+    payment_type: PaymentType | str = Field(alias="paymentType")
     """How it was paid."""
-    status: PaymentStatus
+    status: PaymentStatus | str  # open: the service adds statuses
     """The payment's status."""
     payment_output: PaymentOutput | None = Field(default=None, alias="paymentOutput")
     """The signed payload or credential; ``None`` for an output kind not known yet."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import ConfigDict, Field, SecretStr
 
@@ -77,6 +77,17 @@ class StripePrivyTokenRequest(SecretInputModel):
         default=None, alias="includeAuthorizationSignature"
     )
     """Also produce a ``privy-authorization-signature``."""
+
+    if TYPE_CHECKING:  # a plain string body is accepted and wrapped as a secret
+
+        def __init__(
+            self,
+            *,
+            request_path: str,
+            request_body: str | SecretStr,
+            request_host: str | None = None,
+            include_authorization_signature: bool | None = None,
+        ) -> None: ...
 
     def to_wire(self) -> dict[str, Any]:
         """The ``PaymentTokenRequestInput`` union member."""

@@ -15,7 +15,6 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import AfterValidator, ConfigDict, SecretStr, ValidationInfo
 
-from ._errors import InvalidInputError
 from ._models import InputModel, mask_secret
 
 Chain = Literal["BASE", "BASE_SEPOLIA", "ETHEREUM", "SOLANA", "SOLANA_DEVNET"]
@@ -68,8 +67,8 @@ def _from_wire(info: ValidationInfo) -> bool:
 class StringRule:
     """A length range and an optional pattern for one string field.
 
-    Used as a pydantic ``AfterValidator`` (see the ``Annotated`` types below) or
-    directly through :meth:`check`.
+    Used as a pydantic ``AfterValidator`` (see the ``Annotated`` types below); the
+    message names the rule and shows the value, masked when it is a secret.
 
     Example:
         >>> rule = StringRule("a version", 1, 10, r"[0-9]+")
@@ -105,18 +104,6 @@ class StringRule:
         if len(text) > _SHOWN_CHARS:
             return f"{text[:_SHOWN_CHARS]!r}... ({len(text)} chars)"
         return repr(text)
-
-    def check(self, value: str, *, field: str) -> str:
-        """Return ``value`` if it follows the rule, else raise ``InvalidInputError``.
-
-        Example:
-            >>> USER_ID.check("user-1", field="user_id")
-            'user-1'
-        """
-        problem = self.problem(value)
-        if problem is not None:
-            raise InvalidInputError(field, problem, self.shown(value))
-        return value
 
     def __call__(self, value: Any, info: ValidationInfo) -> Any:
         if _from_wire(info):

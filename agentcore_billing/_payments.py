@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from pydantic import SecretStr
+
 from ._clock import Clock, Monotonic, Sleep
 from ._errors import ResourceNotFoundError
 from ._money import Money
@@ -37,7 +39,6 @@ from ._retry import RetryPolicy
 if TYPE_CHECKING:
     import boto3
     from botocore.config import Config
-    from pydantic import SecretStr
 
 logger = logging.getLogger(__name__)
 
@@ -341,8 +342,10 @@ class PaymentsClient(InstrumentOperations):
                                                     request_path="/platform/v2/evm/accounts"))
                 bearer = token.coinbase_cdp.bearer_token.get_secret_value()
         """
+        if isinstance(workload_identity_token, str):
+            workload_identity_token = SecretStr(workload_identity_token)
         arguments = ResourcePaymentTokenInput(
-            workload_identity_token=workload_identity_token,  # type: ignore[arg-type]
+            workload_identity_token=workload_identity_token,
             resource_credential_provider_name=resource_credential_provider_name,
             request=request,
         )

@@ -84,9 +84,7 @@ class TimeWindow(BaseModel):
         month_start = current.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         closes = month_start + self.month_end_grace
         if ts < month_start and current >= closes:
-            return (
-                f"is from the previous month ({ts:%Y-%m}): refused after {_iso(closes)}"
-            )
+            return f"is from the previous month ({ts:%Y-%m}): refused after {_iso(closes)}"
         return None
 
     def check(self, timestamp: datetime, now: datetime, *, field: str = "timestamp") -> None:

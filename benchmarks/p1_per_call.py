@@ -109,7 +109,7 @@ def _raw_records(count: int) -> list[dict[str, Any]]:
     return [
         {
             "Timestamp": start + timedelta(seconds=i),
-            "Dimension": "tokens",
+            "Dimension": f"tokens-{i:02d}",
             "Quantity": 1000 + i,
             "CustomerAWSAccountId": "123456789012",
             "LicenseArn": LICENSE_ARN,
@@ -125,7 +125,7 @@ def _typed_records(count: int) -> list[Any]:
     return [
         UsageRecord(
             timestamp=start + timedelta(seconds=i),
-            dimension="tokens",
+            dimension=f"tokens-{i:02d}",
             quantity=1000 + i,
             customer_aws_account_id="123456789012",
             license_arn=LICENSE_ARN,
@@ -148,18 +148,35 @@ def _metering_sides(responder: Responder, notes: list[str]) -> dict[str, Side]:
         notes.append(f"MeteringClient not available yet: typed batch sides skipped ({err})")
         return sides
     typed_records = _typed_records(BATCH_SIZE)
-    metering: Any = MeteringClient(region_name=REGION)
+    # Pacing is a policy, not a cost: with the default 10 requests/s the typed side
+    # would wait 100 ms between calls, so the pace is set out of reach here.
+    unpaced = {"max_requests_per_second": 1e9}
+    metering: Any = MeteringClient(region_name=REGION, **unpaced)
     responder.attach(metering.client)
-    injected: Any = MeteringClient(client=raw_client)
+    inline: Any = MeteringClient(region_name=REGION, max_workers=1, **unpaced)
+    responder.attach(inline.client)
+    injected: Any = MeteringClient(client=raw_client, **unpaced)
 
     def typed() -> None:
         metering.batch_meter_usage(typed_records)
+
+    def typed_one_worker() -> None:
+        inline.batch_meter_usage(typed_records)
 
     def typed_injected() -> None:
         injected.batch_meter_usage(typed_records)
 
     sides["typed"] = typed
+    sides["typed_one_worker"] = typed_one_worker
     sides["typed_injected"] = typed_injected
+    calls_before = responder.calls
+    report = metering.batch_meter_usage(typed_records)
+    sent = responder.calls - calls_before
+    if not report.ok or sent != 1:
+        notes.append(
+            f"typed batch of {BATCH_SIZE} did not go out as one request answered Success "
+            f"({sent} requests, counts {dict(report.counts)})"
+        )
     return sides
 
 

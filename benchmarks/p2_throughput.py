@@ -21,11 +21,8 @@ exception for the naive loop).
 
 from __future__ import annotations
 
-import importlib
 import statistics
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -33,6 +30,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ._emulator_process import EmulatorProcess, EmulatorSpec
 from ._harness import BenchmarkResult, Check, aws_test_env, probe, rounded
 from ._hook import LICENSE_ARN, base_time
 
@@ -156,19 +154,7 @@ def _measure(
     typed: list[Any],
     seed: int,
 ) -> dict[str, Any]:
-    from agentcore_billing.emulator import Emulator, FaultConfig
-
-    faults = {
-        "BatchMeterUsage": FaultConfig(
-            throttle_rate=scenario.throttle_rate,
-            unprocessed_rate=scenario.unprocessed_rate,
-            latency=scenario.latency,
-        )
-    }
-    with Emulator(seed=seed, faults=faults, quotas={"BatchMeterUsage": scenario.quota}) as emu:
-        emu.add_customer(
-            customer_aws_account_id=ACCOUNT, product_code=PRODUCT, license_arn=LICENSE_ARN
-        )
+    with EmulatorProcess(_spec(scenario, seed)) as emu:
         probe_before = probe()
         outcome = (
             run_typed(emu.endpoint_url, typed, scenario)
@@ -176,11 +162,12 @@ def _measure(
             else run_naive(emu.endpoint_url, raw, scenario)
         )
         probe_after = probe()
-        accepted_dims = {rec.dimension for rec in emu.accepted_usage_records()}
-        requests = [r for r in emu.requests() if r.operation == "BatchMeterUsage"]
+        report = emu.report()
+    accepted_dims = set(report["accepted_dimensions"])
+    codes: list[str | None] = report["error_codes"]
     index_of = {rec["Dimension"]: i for i, rec in enumerate(raw)}
     accepted = {index_of[d] for d in accepted_dims if d in index_of}
-    throttled = sum(1 for r in requests if r.error_code == "ThrottlingException")
+    throttled = sum(1 for code in codes if code == "ThrottlingException")
     lost = len(raw) - outcome.unreported - len(accepted | outcome.failed)
     ceiling = scenario.quota * BATCH
     return {
@@ -190,9 +177,9 @@ def _measure(
         "reported_failed": len(outcome.failed - accepted),
         "unreported_time_budget": outcome.unreported,
         "lost": lost,
-        "requests": len(requests),
+        "requests": len(codes),
         "throttled": throttled,
-        "throttled_share": round(throttled / len(requests), 4) if requests else None,
+        "throttled_share": round(throttled / len(codes), 4) if codes else None,
         "records_per_second": round(len(accepted) / outcome.seconds, 1),
         "fraction_of_ceiling": round(len(accepted) / outcome.seconds / ceiling, 4),
         "probe_before_ms": round(probe_before * 1e3, 3),
@@ -200,47 +187,36 @@ def _measure(
     }
 
 
-@contextmanager
-def nagle_off(notes: list[str]) -> Iterator[None]:
-    """Make the emulator's handler set TCP_NODELAY while the block runs, if it does not.
-
-    An HTTP handler that writes the headers and the body in two sends, with Nagle's
-    algorithm on, makes every answer wait for the client's delayed ACK (about 40 ms
-    on Linux): the emulator would then model a 45 ms service, not the 5 ms asked for.
-    """
-    server = importlib.import_module("agentcore_billing.emulator._server")
-    handler: Any = getattr(server, "_Handler", None)
-    if handler is None or getattr(handler, "disable_nagle_algorithm", False):
-        yield
-        return
-    notes.append(
-        "emulator HTTP handler leaves Nagle on (headers and body sent apart: ~40 ms "
-        "delayed-ACK stall per request); the benchmark set disable_nagle_algorithm=True "
-        "on it for the run"
+def _spec(scenario: Scenario, seed: int, *, faults: bool = True) -> EmulatorSpec:
+    return EmulatorSpec(
+        seed=seed,
+        quota=scenario.quota if faults else None,
+        latency=scenario.latency if faults else 0.0,
+        throttle_rate=scenario.throttle_rate if faults else 0.0,
+        unprocessed_rate=scenario.unprocessed_rate if faults else 0.0,
+        account=ACCOUNT,
+        product=PRODUCT,
+        license_arn=LICENSE_ARN,
     )
-    handler.disable_nagle_algorithm = True
-    try:
-        yield
-    finally:
-        handler.disable_nagle_algorithm = False
 
 
-def round_trip_ms(requests: int = 20) -> float:
-    """Median milliseconds of one raw-boto3 request to a fault-free, quota-free emulator."""
-    from agentcore_billing.emulator import NO_QUOTAS, Emulator
-
-    with Emulator(quotas=NO_QUOTAS) as emu:
-        emu.add_customer(
-            customer_aws_account_id=ACCOUNT, product_code=PRODUCT, license_arn=LICENSE_ARN
-        )
+def round_trip_ms(scenario: Scenario, notes: list[str], requests: int = 20) -> float:
+    """Median ms of one raw-boto3 25-record request to a fault-free, quota-free emulator."""
+    with EmulatorProcess(_spec(scenario, 0, faults=False)) as emu:
+        if emu.nagle_patched:
+            notes.append(
+                "the emulator's HTTP handler leaves Nagle's algorithm on and sends headers "
+                "and body apart, so every answer waits ~40 ms for the client's delayed ACK; "
+                "the benchmark's emulator process sets disable_nagle_algorithm=True on it"
+            )
         client: Any = boto3.client(
             "meteringmarketplace", region_name=REGION, endpoint_url=emu.endpoint_url
         )
-        records = _raw_records(1)
+        records = _raw_records(BATCH * requests)
         times: list[float] = []
-        for _ in range(requests):
+        for i in range(requests):
             started = time.perf_counter()
-            client.batch_meter_usage(UsageRecords=records)
+            client.batch_meter_usage(UsageRecords=records[i * BATCH : (i + 1) * BATCH])
             times.append(time.perf_counter() - started)
     return round(statistics.median(times) * 1e3, 2)
 
@@ -257,7 +233,7 @@ def run(mode: str = "full") -> BenchmarkResult:
     result = BenchmarkResult("P2", "metering throughput under a request-rate quota (emulator)")
     try:
         from agentcore_billing import MeteringClient  # noqa: F401
-        from agentcore_billing.emulator import Emulator  # noqa: F401
+        from agentcore_billing.emulator import Emulator, FaultConfig  # noqa: F401
     except ImportError as err:
         result.skipped = f"MeteringClient or Emulator not available ({err})"
         return result
@@ -265,8 +241,8 @@ def run(mode: str = "full") -> BenchmarkResult:
     typed = _typed_records(raw)
     runs: dict[str, list[dict[str, Any]]] = {"typed": [], "naive": []}
     order: list[str] = ["typed", "naive"]
-    with aws_test_env(), nagle_off(result.notes):
-        result.figures["emulator_round_trip_ms"] = round_trip_ms()
+    with aws_test_env():
+        result.figures["emulator_round_trip_ms"] = round_trip_ms(scenario, result.notes)
         for rep in range(scenario.repetitions):
             for side in order if rep % 2 == 0 else order[::-1]:
                 runs[side].append(_measure(side, scenario, raw, typed, seed=rep))

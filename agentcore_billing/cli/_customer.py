@@ -32,7 +32,9 @@ def resolve_customer(ctx: click.Context, token: str) -> None:
     if token == "-":
         token = sys.stdin.read().strip()
     if not token:
-        raise CommandError("no registration token given (stdin was empty)", exit_code=EXIT_BAD_INPUT)
+        raise CommandError(
+            "no registration token given (stdin was empty)", exit_code=EXIT_BAD_INPUT
+        )
     settings.secrets.append(token)
     customer = metering_client(settings).resolve_customer(token)
     fields = [

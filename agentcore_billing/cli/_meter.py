@@ -7,12 +7,16 @@ with its line number and the good lines are metered anyway.
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 import click
+from rich.text import Text
 
 from ._options import aws_options, metering_client, settings_of
 from ._output import (
@@ -30,7 +34,7 @@ from ._summary import MeterTally, outcome_table, progress_bar
 if TYPE_CHECKING:
     from agentcore_billing import UsageRecord, UsageRecordResult
 
-HELP = f"""Meter usage records from FILE (CSV or JSON Lines; - reads stdin).
+HELP = """Meter usage records from FILE (CSV or JSON Lines; - reads stdin).
 
 Each record goes to BatchMeterUsage (25 per request, paced, retried, unprocessed
 records resent); a progress bar shows on a terminal, then a table of outcomes:
@@ -46,7 +50,7 @@ Columns (CSV header) or keys (JSON Lines):
   customer_aws_account_id  + license_arn: new integrations
   license_arn
   customer_identifier      legacy integrations (needs --product-code)
-  allocations              optional JSON list of {{"quantity": 3, "tags": {{"k": "v"}}}}
+  allocations              optional JSON list of {"quantity": 3, "tags": {"k": "v"}}
 
 The format comes from the extension (.csv, .jsonl, .ndjson, .json) or --format;
 for stdin it is guessed from the first line.
@@ -64,12 +68,17 @@ _SHOWN_PROBLEMS = 20
 @click.command("meter", help=HELP)
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, exists=True))
 @click.option(
-    "--format", "fmt", type=click.Choice(["csv", "jsonl"]), default=None,
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl"]),
+    default=None,
     help="Input format (default: from the extension).",
 )
 @click.option("--product-code", default=None, help="Product code (legacy customer_identifier).")
 @click.option(
-    "--report", type=click.Path(dir_okay=False, writable=True), default=None,
+    "--report",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
     help="Write per-record results (line, outcome, metering_record_id, reason) as JSON.",
 )
 @click.option("--dry-run", is_flag=True, help="Only read and validate the input; send nothing.")
@@ -77,6 +86,7 @@ _SHOWN_PROBLEMS = 20
 @click.pass_context
 def meter(
     ctx: click.Context,
+    *,
     file: str,
     fmt: Format | None,
     product_code: str | None,
@@ -113,10 +123,18 @@ def exit_code(tally: MeterTally) -> int:
     return EXIT_OK if tally.all_succeeded else EXIT_FAILED
 
 
-def _open(file: str) -> TextIO:
+@contextmanager
+def _open(file: str) -> Iterator[TextIO]:
+    """The input as UTF-8 text (a BOM is skipped); stdin is left open afterwards."""
     if file == "-":
-        return click.get_text_stream("stdin", encoding="utf-8-sig")
-    return open(file, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed by the caller
+        stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+        try:
+            yield stream
+        finally:
+            stream.detach()
+        return
+    with open(file, encoding="utf-8-sig", newline="") as handle:
+        yield handle
 
 
 def _prepare(
@@ -186,17 +204,18 @@ def _print_summary(tally: MeterTally, *, json_output: bool, dry_run: bool) -> No
         return
     err = stderr_console()
     for line, error in tally.malformed[:_SHOWN_PROBLEMS]:
-        err.print(f"[yellow]line {line}[/]: {error}", markup=True, highlight=False)
+        err.print(Text.assemble((f"line {line}", "yellow"), f": {error}"))
     if len(tally.malformed) > _SHOWN_PROBLEMS:
         err.print(f"... and {len(tally.malformed) - _SHOWN_PROBLEMS} more malformed lines")
     out = stdout_console()
     if dry_run:
-        out.print(f"dry run: {tally.valid} valid record(s), {len(tally.malformed)} malformed "
-                  "line(s); nothing was sent")
+        out.print(
+            f"dry run: {tally.valid} valid record(s), {len(tally.malformed)} malformed "
+            "line(s); nothing was sent"
+        )
         return
     out.print(outcome_table(tally.counts(), title=f"Metered {tally.total} record(s)"))
     for row in tally.failures[:_SHOWN_PROBLEMS]:
         out.print(f"line {row['line']}: {row['outcome']}: {row['reason'] or '-'}")
     if len(tally.failures) > _SHOWN_PROBLEMS:
         out.print(f"... and {len(tally.failures) - _SHOWN_PROBLEMS} more (see --report)")
-

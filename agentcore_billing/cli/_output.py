@@ -71,13 +71,17 @@ class CommandError(Exception):
 
 
 def stdout_console() -> Console:
-    """A console on the current stdout (built per call so test runners can capture it)."""
-    return Console(file=sys.stdout, highlight=False, soft_wrap=False)
+    """A console on the current stdout (built per call so test runners can capture it).
+
+    Markup is off: service messages and input values are printed literally (a
+    ``[request abc]`` is text, not a style); colour comes from ``rich.text.Text`` styles.
+    """
+    return Console(file=sys.stdout, highlight=False, markup=False)
 
 
 def stderr_console() -> Console:
-    """A console on the current stderr, for progress bars and notes."""
-    return Console(file=sys.stderr, highlight=False)
+    """A console on the current stderr, for progress bars and notes (markup off too)."""
+    return Console(file=sys.stderr, highlight=False, markup=False)
 
 
 def mask(text: str, secrets: Iterable[str]) -> str:

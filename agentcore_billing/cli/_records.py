@@ -130,9 +130,7 @@ def _parse(raw: Iterable[tuple[int, dict[str, Any] | LineError]]) -> Iterator[Pa
             yield ParsedLine(line, error=str(err))
 
 
-def _csv_rows(
-    reader: Any, header: list[str]
-) -> Iterator[tuple[int, dict[str, Any] | LineError]]:
+def _csv_rows(reader: Any, header: list[str]) -> Iterator[tuple[int, dict[str, Any] | LineError]]:
     previous_end = reader.line_num
     while True:
         try:
@@ -149,7 +147,7 @@ def _csv_rows(
         if len(row) != len(header):
             yield start, LineError(f"expected {len(header)} fields, got {len(row)}")
             continue
-        yield start, {k: v.strip() for k, v in zip(header, row) if v.strip()}
+        yield start, {k: v.strip() for k, v in zip(header, row, strict=True) if v.strip()}
 
 
 def _csv_header(reader: Any) -> list[str]:
@@ -165,7 +163,8 @@ def _check_columns(names: Iterable[str], *, where: str) -> None:
     unknown = sorted(set(names) - set(COLUMNS))
     if unknown:
         raise InputFormatError(
-            f"{where}: unknown column(s) {', '.join(unknown)}; expected some of {', '.join(COLUMNS)}"
+            f"{where}: unknown column(s) {', '.join(unknown)}; "
+            f"expected some of {', '.join(COLUMNS)}"
         )
 
 
@@ -250,7 +249,7 @@ def parse_quantity(value: Any, field: str) -> int | Decimal:
         >>> parse_quantity("12", "quantity"), parse_quantity("2.50", "quantity")
         (12, Decimal('2.50'))
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise LineError(f"{field}: expected an integer or a decimal string")
     if isinstance(value, int):
         return value

@@ -20,9 +20,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 def manager_options(f: F) -> F:
     """Add ``--payment-manager-arn`` (or its env var), ``--user-id`` and ``--agent-name``."""
     f = click.option("--agent-name", default=None, help="The agent acting (agentName).")(f)
-    f = click.option("--user-id", default=None, help="The end user the session is for (userId).")(
-        f
-    )
+    f = click.option("--user-id", default=None, help="The end user the session is for (userId).")(f)
     return click.option(
         "--payment-manager-arn",
         envvar=PAYMENT_MANAGER_ENV,
@@ -76,7 +74,10 @@ def sessions() -> None:
 @sessions.command("create")
 @manager_options
 @click.option(
-    "--expiry-minutes", type=click.IntRange(15, 480), default=60, show_default=True,
+    "--expiry-minutes",
+    type=click.IntRange(15, 480),
+    default=60,
+    show_default=True,
     help="How long the session lasts (15..480).",
 )
 @click.option("--max-spend", metavar="AMOUNT", default=None, help="Spending cap in USD, e.g. 5.00.")
@@ -85,6 +86,7 @@ def sessions() -> None:
 @click.pass_context
 def create(
     ctx: click.Context,
+    *,
     payment_manager_arn: str,
     user_id: str | None,
     agent_name: str | None,
@@ -111,6 +113,7 @@ def create(
 @click.pass_context
 def get(
     ctx: click.Context,
+    *,
     session_id: str,
     payment_manager_arn: str,
     user_id: str | None,
@@ -157,6 +160,7 @@ def _summary_fields(summary: PaymentSessionSummary) -> dict[str, Any]:
 @click.pass_context
 def delete(
     ctx: click.Context,
+    *,
     session_id: str,
     payment_manager_arn: str,
     user_id: str | None,

@@ -125,7 +125,9 @@ class MeterTally:
         }
 
 
-def _row(line: int | None, outcome: str, record_id: str | None, reason: str | None) -> dict[str, Any]:
+def _row(
+    line: int | None, outcome: str, record_id: str | None, reason: str | None
+) -> dict[str, Any]:
     return {"line": line, "outcome": outcome, "metering_record_id": record_id, "reason": reason}
 
 

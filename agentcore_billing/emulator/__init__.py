@@ -24,7 +24,14 @@ Example:
 from ._customers import Customer, Product
 from ._demo import DemoData
 from ._emulator import Emulator, serve
-from ._faults import DEFAULT_QUOTAS, NO_QUOTAS, FaultConfig, FaultKind, parse_fault_specs
+from ._faults import (
+    DEFAULT_QUOTAS,
+    NO_QUOTAS,
+    FaultConfig,
+    FaultKind,
+    parse_fault_specs,
+    parse_quotas,
+)
 from ._records import (
     AcceptedUsageRecord,
     InstrumentSnapshot,
@@ -50,5 +57,6 @@ __all__ = [
     "SessionSnapshot",
     "UsageAllocationRecord",
     "parse_fault_specs",
+    "parse_quotas",
     "serve",
 ]

@@ -53,28 +53,7 @@ class DemoData:
 def seed_demo(engine: Engine) -> DemoData:
     """Create the demo products, customers, tokens and payment instrument in ``engine``."""
     with engine.lock:
-        directory = engine.directory
-        directory.add_product(DEMO_SAAS_PRODUCT, dimensions=_SAAS_DIMENSIONS)
-        directory.add_product(DEMO_LEGACY_PRODUCT, dimensions=_SAAS_DIMENSIONS)
-        directory.add_product(DEMO_CONTAINER_PRODUCT)
-        customers = (
-            _licensed(engine, "111122223333", "0a1b2c3d4e5f60718293a4b5c6d7e8f9"),
-            _licensed(engine, "444455556666", "1b2c3d4e5f60718293a4b5c6d7e8f90a"),
-            directory.add_customer(
-                customer_aws_account_id="222233334444",
-                product_code=DEMO_LEGACY_PRODUCT,
-                customer_identifier="demo-legacy-customer-1",
-            ),
-            _licensed(engine, "777788889999", "2c3d4e5f60718293a4b5c6d7e8f90a1b", subscribed=False),
-        )
-        tokens = {
-            "new": "demo-registration-token-new",
-            "legacy": "demo-registration-token-legacy",
-            "expired": "demo-registration-token-expired",
-        }
-        directory.add_token(tokens["new"], customers[0])
-        directory.add_token(tokens["legacy"], customers[2])
-        directory.add_token(tokens["expired"], customers[1], expired=True)
+        customers, tokens = _seed_metering(engine)
         instrument = engine.payments.instruments.add(
             manager_arn=DEMO_PAYMENT_MANAGER_ARN,
             connector_id=DEMO_PAYMENT_CONNECTOR_ID,
@@ -93,6 +72,32 @@ def seed_demo(engine: Engine) -> DemoData:
         customers=customers,
         registration_tokens=MappingProxyType(tokens),
     )
+
+
+def _seed_metering(engine: Engine) -> tuple[tuple[Customer, ...], dict[str, str]]:
+    directory = engine.directory
+    directory.add_product(DEMO_SAAS_PRODUCT, dimensions=_SAAS_DIMENSIONS)
+    directory.add_product(DEMO_LEGACY_PRODUCT, dimensions=_SAAS_DIMENSIONS)
+    directory.add_product(DEMO_CONTAINER_PRODUCT)
+    customers = (
+        _licensed(engine, "111122223333", "0a1b2c3d4e5f60718293a4b5c6d7e8f9"),
+        _licensed(engine, "444455556666", "1b2c3d4e5f60718293a4b5c6d7e8f90a"),
+        directory.add_customer(
+            customer_aws_account_id="222233334444",
+            product_code=DEMO_LEGACY_PRODUCT,
+            customer_identifier="demo-legacy-customer-1",
+        ),
+        _licensed(engine, "777788889999", "2c3d4e5f60718293a4b5c6d7e8f90a1b", subscribed=False),
+    )
+    tokens = {
+        "new": "demo-registration-token-new",
+        "legacy": "demo-registration-token-legacy",
+        "expired": "demo-registration-token-expired",
+    }
+    directory.add_token(tokens["new"], customers[0])
+    directory.add_token(tokens["legacy"], customers[2])
+    directory.add_token(tokens["expired"], customers[1], expired=True)
+    return customers, tokens
 
 
 def _licensed(engine: Engine, account: str, suffix: str, *, subscribed: bool = True) -> Customer:

@@ -284,6 +284,11 @@ class Emulator:
         with self._engine.lock:
             self._engine.payments.instruments.set_balance(payment_instrument_id, amount)
 
+    @property
+    def demo(self) -> DemoData | None:
+        """The demo data set, once ``seed_demo_data()`` (or ``demo_data=True``) created it."""
+        return self._demo
+
     def seed_demo_data(self) -> DemoData:
         """Create the demo data set (products, customers, tokens, a funded wallet).
 
@@ -368,7 +373,7 @@ def serve(
         seed: Seed of the fault streams and identifiers.
         faults: Fault configs per operation, or specs such as
             ``["BatchMeterUsage:throttle_rate=0.1,latency=0.005", "*:error_rate=0.01"]``.
-        quotas: Requests-per-second overrides (see ``Emulator``).
+        quotas: Requests-per-second overrides (see ``Emulator`` and ``parse_quotas``).
         demo_data: Seed the demo data set first.
         on_ready: Called with the running emulator once its socket is bound (print
             ``endpoint_url``; another thread may call ``stop()`` on it).

@@ -59,6 +59,13 @@ class _Result:
     fault: FaultKind | None = None
 
 
+def _parse(spec: OperationSpec, raw: RawRequest) -> tuple[dict[str, Any], RequestParseError | None]:
+    try:
+        return parse_params(spec.model.input_shape, raw.headers, raw.body), None
+    except RequestParseError as err:
+        return {}, err
+
+
 class Engine:
     """Routes requests to the payments and metering backends under one lock.
 
@@ -109,12 +116,7 @@ class Engine:
         spec = self.catalog.resolve(raw.method, raw.path, raw.headers)
         if spec is None:
             return self._unknown(raw, request_id, received)
-        params: dict[str, Any] = {}
-        parse_error: RequestParseError | None = None
-        try:
-            params = parse_params(spec.model.input_shape, raw.headers, raw.body)
-        except RequestParseError as err:
-            parse_error = err
+        params, parse_error = _parse(spec, raw)
         decision = self.faults.decide(spec.name)
         if decision.latency > 0:
             self._sleep(decision.latency)

@@ -11,6 +11,7 @@ commit. ``unprocessed_rate`` only applies to BatchMeterUsage (per record).
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 from collections.abc import Iterable, Mapping
@@ -83,7 +84,7 @@ drop_after_commit_rate=0.0, latency=0.005)
             rate = getattr(self, name)
             if not 0.0 <= rate <= 1.0:
                 raise ValueError(f"FaultConfig.{name} must be within [0, 1], got {rate!r}")
-        if not self.latency >= 0.0:
+        if not (math.isfinite(self.latency) and self.latency >= 0.0):
             raise ValueError(f"FaultConfig.latency must be >= 0, got {self.latency!r}")
 
     @classmethod
@@ -123,6 +124,31 @@ def parse_fault_specs(specs: Iterable[str]) -> dict[str, FaultConfig]:
         check_operation(operation, allow_default=True)
         parsed[operation] = FaultConfig.parse(settings)
     return parsed
+
+
+def parse_quotas(specs: Iterable[str]) -> dict[str, float | None]:
+    """Parse ``"Operation=rate"`` quota overrides (``none`` removes a quota).
+
+    Example:
+        >>> parse_quotas(["BatchMeterUsage=25", "MeterUsage=none"])
+        {'BatchMeterUsage': 25.0, 'MeterUsage': None}
+    """
+    quotas: dict[str, float | None] = {}
+    for spec in (part.strip() for text in specs for part in text.split(",")):
+        if not spec:
+            continue
+        operation, sep, raw = (item.strip() for item in spec.partition("="))
+        if not sep:
+            raise ValueError(f"quota {spec!r} must look like 'Operation=rate' or 'Operation=none'")
+        check_operation(operation)
+        try:
+            rate = None if raw.lower() == "none" else float(raw)
+        except ValueError as err:
+            raise ValueError(f"quota {spec!r} needs a number or 'none'") from err
+        if rate is not None and not (math.isfinite(rate) and rate > 0):
+            raise ValueError(f"quota {spec!r} must be a positive rate")
+        quotas[operation] = rate
+    return quotas
 
 
 def check_operation(name: str, *, allow_default: bool = False) -> None:

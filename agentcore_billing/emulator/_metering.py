@@ -18,6 +18,8 @@ Semantics (see ``_metering_rules`` for the error mapping):
   IdempotencyConflictException. ``DryRun`` runs every check, stores nothing and
   answers the error code ``DryRunOperation`` (HTTP 412), as the documentation says
   ("the request returns DryRunOperation").
+  The emulator behaves as outside AgentCore Runtime (where MeterUsage may be
+  called several times per hour and is deduplicated by ClientToken only).
 * ResolveCustomer: unknown token -> InvalidTokenException; expired or already
   resolved token -> ExpiredTokenException.
 * RegisterUsage: unknown product -> InvalidProductCodeException; product not

@@ -47,7 +47,7 @@ Protocol = Literal["rest-json", "json"]
 # JSON 1.1 carries no status in the error shapes: client faults are 400, server faults 500.
 _METERING_SERVER_FAULTS = frozenset({"InternalServiceErrorException"})
 # Unmodelled codes the emulator can answer with, and the status AWS uses for them.
-_EXTRA_STATUS = {"DryRunOperation": 412, "UnknownOperationException": 404}
+_EXTRA_STATUS = {"DryRunOperation": 412}
 
 
 @dataclass(frozen=True)

@@ -156,8 +156,8 @@ def parse_auth_params(header: str) -> dict[str, str]:
     """Parse a ``Payment`` challenge into its auth-params (names lower-cased).
 
     Example:
-        >>> parse_auth_params('Payment id="a1", realm="x.test", method=evm')
-        {'id': 'a1', 'realm': 'x.test', 'method': 'evm'}
+        >>> parse_auth_params('Payment id="a1", method=evm, intent="charge", request="e30"')
+        {'id': 'a1', 'method': 'evm', 'intent': 'charge', 'request': 'e30'}
     """
     text = header.strip()
     match = _SCHEME.match(text)

@@ -17,8 +17,12 @@ operations model):
   with neither is refused (ValidationException).
 * Session deletes are hard (a later get is ResourceNotFoundException); instrument
   deletes are soft (status DELETED, still listed and readable).
+* Lists are ordered by creation time; pages hold ``maxResults`` items (default 20,
+  capped at 100; below 1 is a ValidationException).
 * Payment managers and connectors (control plane) are not emulated: any
   well-formed ARN or id is accepted.
+* Balances are static (100 USDC by default, see ``Emulator.set_instrument_balance``):
+  ProcessPayment only signs proofs; settlement happens later, on chain.
 """
 
 from __future__ import annotations

@@ -23,12 +23,18 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     """A threading server that can close its idle keep-alive connections on stop."""
 
     daemon_threads = True
+    # Room for many concurrent clients opening connections at once.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], dispatch: Dispatch) -> None:
         self.dispatch = dispatch
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients vanishing mid-request (or stop() closing them) are expected here.
+        logger.debug("connection from %s failed", client_address, exc_info=True)
 
     def track(self, connection: socket.socket) -> None:
         """Remember an open client connection."""

@@ -26,7 +26,7 @@ def _requirements(amount_field: str, amount: str) -> dict[str, object]:
     [
         ("1", _requirements("maxAmountRequired", "250000"), "0.75"),
         ("2", _requirements("amount", "250000"), "0.75"),
-        ("2", {"x402Version": 2, "accepted": _requirements("amount", "100000")}, "0.9"),
+        ("2", {"x402Version": 2, "accepted": _requirements("amount", "100000")}, "0.90"),
         ("1", {"x402Version": 1, "accepts": [_requirements("maxAmountRequired", "1")]}, "0.999999"),
         ("2", {**_requirements("amount", "25"), "extra": {"decimals": 2}}, "0.75"),
     ],
@@ -109,7 +109,9 @@ def test_mpp_network_fees_need_consent(payments, wallet):
     session, instrument = wallet
     header = mpp_header(fee_payer=False)
     code, _, response = error_of(
-        lambda: pay(payments, session, instrument, paymentType="MPP", paymentInput=mpp_input(header))
+        lambda: pay(
+            payments, session, instrument, paymentType="MPP", paymentInput=mpp_input(header)
+        )
     )
     assert code == "ValidationException"
     assert "buyerPaysGasFees" in response["Error"]["Message"]
@@ -132,7 +134,9 @@ def test_mpp_network_fees_need_consent(payments, wallet):
 def test_mpp_bad_challenges_are_refused(payments, wallet, header, fragment):
     session, instrument = wallet
     code, status, response = error_of(
-        lambda: pay(payments, session, instrument, paymentType="MPP", paymentInput=mpp_input(header))
+        lambda: pay(
+            payments, session, instrument, paymentType="MPP", paymentInput=mpp_input(header)
+        )
     )
     assert (code, status) == ("ValidationException", 400)
     assert fragment in response["Error"]["Message"]

@@ -8,6 +8,8 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
+
 from .helpers import (
     CONNECTOR_ID,
     MANAGER_ARN,
@@ -121,7 +123,7 @@ def test_process_payment_client_token_charges_once(payments, emu):
     assert len(emu.payments()) == 1
 
 
-def test_instrument_lifecycle_is_a_soft_delete(payments, emu):
+def test_instrument_lifecycle(payments):
     created = payments.create_payment_instrument(
         userId=USER,
         paymentManagerArn=MANAGER_ARN,
@@ -144,6 +146,7 @@ def test_instrument_lifecycle_is_a_soft_delete(payments, emu):
     assert wallet["linkedAccounts"] == [{"email": {"emailAddress": "buyer@example.com"}}]
     ids = {"userId": USER, "paymentManagerArn": MANAGER_ARN, "paymentInstrumentId": instrument_id}
 
+    assert payments.get_payment_instrument(**ids)["paymentInstrument"] == instrument
     balance = payments.get_payment_instrument_balance(
         **ids, paymentConnectorId=CONNECTOR_ID, chain="BASE_SEPOLIA", token="USDC"
     )["tokenBalance"]
@@ -153,6 +156,15 @@ def test_instrument_lifecycle_is_a_soft_delete(payments, emu):
         "token": "USDC",
         "network": "ETHEREUM",
         "chain": "BASE_SEPOLIA",
+    }
+
+
+def test_instrument_delete_is_soft(payments, emu):
+    instrument = new_instrument(payments)
+    ids = {
+        "userId": USER,
+        "paymentManagerArn": MANAGER_ARN,
+        "paymentInstrumentId": instrument["paymentInstrumentId"],
     }
     deleted = payments.delete_payment_instrument(**ids, paymentConnectorId=CONNECTOR_ID)
     assert deleted["status"] == "DELETED"
@@ -323,3 +335,31 @@ def test_unknown_session_or_instrument_is_not_found(payments):
     ):
         code, status, _ = error_of(call)
         assert (code, status) == ("ResourceNotFoundException", 404)
+
+
+def test_seeded_instrument(payments, emu):
+    seeded = emu.add_payment_instrument(
+        payment_manager_arn=MANAGER_ARN,
+        payment_connector_id=CONNECTOR_ID,
+        user_id=USER,
+        network="SOLANA",
+        balance=42,
+    )
+    assert seeded.status == "ACTIVE"
+    assert len(seeded.wallet_address) == 44
+    fetched = payments.get_payment_instrument(
+        userId=USER, paymentManagerArn=MANAGER_ARN, paymentInstrumentId=seeded.payment_instrument_id
+    )["paymentInstrument"]
+    assert fetched["paymentInstrumentDetails"]["embeddedCryptoWallet"]["network"] == "SOLANA"
+    assert emu.instruments()[0].balance == 42
+    with pytest.raises(ValueError):
+        emu.add_payment_instrument(
+            payment_manager_arn=MANAGER_ARN,
+            payment_connector_id=CONNECTOR_ID,
+            user_id=USER,
+            network="BITCOIN",
+        )
+    with pytest.raises(KeyError):
+        emu.set_instrument_balance("payment-instrument-unknown", 1)
+    with pytest.raises(ValueError):
+        emu.set_instrument_balance(seeded.payment_instrument_id, -1)

@@ -88,8 +88,12 @@ def success_policy(body: dict[str, Any], call: int) -> Answer:
 
 def success(record: dict[str, Any], status: str = "Success") -> dict[str, Any]:
     """One Results entry echoing ``record``."""
-    key = json.dumps(record, sort_keys=True)
-    return {"UsageRecord": record, "MeteringRecordId": f"mr-{abs(hash(key)) % 10**8}", "Status": status}
+    key = json.dumps(record, sort_keys=True, default=str)
+    return {
+        "UsageRecord": record,
+        "MeteringRecordId": f"mr-{abs(hash(key)) % 10**8}",
+        "Status": status,
+    }
 
 
 def error(code: str, status: int = 400, message: str = "refused") -> Answer:

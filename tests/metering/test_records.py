@@ -20,10 +20,19 @@ from agentcore_billing._metering_records import (
 
 T = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 LICENSE = "arn:aws:license-manager::123456789012:license:l-0123456789abcdef"
-LEGACY: dict[str, Any] = {"timestamp": T, "dimension": "tokens", "quantity": 1,
-                          "customer_identifier": "cust-1"}
-MODERN: dict[str, Any] = {"timestamp": T, "dimension": "tokens", "quantity": 1,
-                          "customer_aws_account_id": "123456789012", "license_arn": LICENSE}
+LEGACY: dict[str, Any] = {
+    "timestamp": T,
+    "dimension": "tokens",
+    "quantity": 1,
+    "customer_identifier": "cust-1",
+}
+MODERN: dict[str, Any] = {
+    "timestamp": T,
+    "dimension": "tokens",
+    "quantity": 1,
+    "customer_aws_account_id": "123456789012",
+    "license_arn": LICENSE,
+}
 
 
 def _refused(fields: dict[str, Any], *needles: str) -> str:
@@ -51,33 +60,65 @@ BAD_RECORDS = [
     pytest.param({**LEGACY, "quantity": "1e3"}, "quantity", id="exponent-string"),
     pytest.param({**LEGACY, "quantity": None}, "quantity", id="none"),
     pytest.param({**LEGACY, "customer_identifier": ""}, "customer_identifier", id="cust-empty"),
-    pytest.param({**LEGACY, "customer_identifier": "c" * 256}, "customer_identifier",
-                 id="cust-256"),
-    pytest.param({**MODERN, "customer_aws_account_id": "12345-6789"}, "customer_aws_account_id",
-                 id="account-not-digits"),
+    pytest.param(
+        {**LEGACY, "customer_identifier": "c" * 256}, "customer_identifier", id="cust-256"
+    ),
+    pytest.param(
+        {**MODERN, "customer_aws_account_id": "12345-6789"},
+        "customer_aws_account_id",
+        id="account-not-digits",
+    ),
     pytest.param({**MODERN, "license_arn": "license-1"}, "license_arn", id="license-pattern"),
     pytest.param({**MODERN, "customer_identifier": "c"}, "exactly one style", id="both-styles"),
-    pytest.param({k: v for k, v in LEGACY.items() if k != "customer_identifier"}, "buyer",
-                 id="no-buyer"),
-    pytest.param({k: v for k, v in MODERN.items() if k != "license_arn"}, "together",
-                 id="account-without-license"),
+    pytest.param(
+        {k: v for k, v in LEGACY.items() if k != "customer_identifier"}, "buyer", id="no-buyer"
+    ),
+    pytest.param(
+        {k: v for k, v in MODERN.items() if k != "license_arn"},
+        "together",
+        id="account-without-license",
+    ),
     pytest.param({**LEGACY, "allocations": []}, "allocations", id="allocations-empty"),
-    pytest.param({**LEGACY, "quantity": 2501, "allocations": [{"quantity": 1}] * 2501},
-                 "allocations", id="allocations-2501"),
-    pytest.param({**LEGACY, "quantity": 5, "allocations": [{"quantity": 2}, {"quantity": 2}]},
-                 "sum to 4", id="allocations-sum"),
-    pytest.param({**LEGACY, "quantity": 2, "allocations": [{"quantity": Decimal("2")}]},
-                 "allocations[0]", id="allocations-type"),
-    pytest.param({**LEGACY, "allocations": [{"quantity": 1, "tags": {f"k{i}": "v" for i in range(6)}}]},
-                 "at most 5 tags", id="tags-6"),
-    pytest.param({**LEGACY, "allocations": [{"quantity": 1, "tags": {"k" * 101: "v"}}]},
-                 "tag key", id="tag-key-101"),
-    pytest.param({**LEGACY, "allocations": [{"quantity": 1, "tags": {"k": "v" * 257}}]},
-                 "tag value", id="tag-value-257"),
-    pytest.param({**LEGACY, "allocations": [{"quantity": 1, "tags": {"k": "a|b"}}]},
-                 "must match", id="tag-pattern"),
-    pytest.param({**LEGACY, "allocations": [{"quantity": 1, "tags": {"k": ""}}]},
-                 "tag value", id="tag-value-empty"),
+    pytest.param(
+        {**LEGACY, "quantity": 2501, "allocations": [{"quantity": 1}] * 2501},
+        "allocations",
+        id="allocations-2501",
+    ),
+    pytest.param(
+        {**LEGACY, "quantity": 5, "allocations": [{"quantity": 2}, {"quantity": 2}]},
+        "sum to 4",
+        id="allocations-sum",
+    ),
+    pytest.param(
+        {**LEGACY, "quantity": 2, "allocations": [{"quantity": Decimal("2")}]},
+        "allocations[0]",
+        id="allocations-type",
+    ),
+    pytest.param(
+        {**LEGACY, "allocations": [{"quantity": 1, "tags": {f"k{i}": "v" for i in range(6)}}]},
+        "at most 5 tags",
+        id="tags-6",
+    ),
+    pytest.param(
+        {**LEGACY, "allocations": [{"quantity": 1, "tags": {"k" * 101: "v"}}]},
+        "tag key",
+        id="tag-key-101",
+    ),
+    pytest.param(
+        {**LEGACY, "allocations": [{"quantity": 1, "tags": {"k": "v" * 257}}]},
+        "tag value",
+        id="tag-value-257",
+    ),
+    pytest.param(
+        {**LEGACY, "allocations": [{"quantity": 1, "tags": {"k": "a|b"}}]},
+        "must match",
+        id="tag-pattern",
+    ),
+    pytest.param(
+        {**LEGACY, "allocations": [{"quantity": 1, "tags": {"k": ""}}]},
+        "tag value",
+        id="tag-value-empty",
+    ),
     pytest.param({**LEGACY, "surprise": 1}, "surprise", id="unknown-field"),
 ]
 
@@ -181,7 +222,9 @@ def test_meter_usage_input_rules_and_wire() -> None:
         "Timestamp": T,
         "UsageDimension": "hours",
         "UsageQuantity": 4,
-        "UsageAllocations": [{"AllocatedUsageQuantity": 4, "Tags": [{"Key": "team", "Value": "a"}]}],
+        "UsageAllocations": [
+            {"AllocatedUsageQuantity": 4, "Tags": [{"Key": "team", "Value": "a"}]}
+        ],
         "DryRun": True,
         "ClientToken": "token-1",
     }
@@ -189,6 +232,9 @@ def test_meter_usage_input_rules_and_wire() -> None:
         MeterUsageInput(product_code="bad code", timestamp=T, dimension="d", quantity=1)
     with pytest.raises(ValidationError, match="sum to"):
         MeterUsageInput(
-            product_code="p", timestamp=T, dimension="d", quantity=Decimal("1.5"),
+            product_code="p",
+            timestamp=T,
+            dimension="d",
+            quantity=Decimal("1.5"),
             allocations=[UsageAllocation(quantity=Decimal("1"))],
         )

@@ -32,7 +32,9 @@ PAYLOAD = {"x402Version": 2, "scheme": "exact", "payload": {"signature": "0xsig"
 CHALLENGE = 'Payment id="ch_1", realm="api.example.com", method="tempo", intent="charge"'
 
 
-def _process_params(payment_type: str, payment_input: dict[str, Any], **extra: Any) -> dict:
+def _process_params(
+    payment_type: str, payment_input: dict[str, Any], **extra: Any
+) -> dict[str, Any]:
     return {
         "paymentManagerArn": ARN,
         "paymentSessionId": SESSION_ID,
@@ -303,23 +305,16 @@ def test_process_payment_arguments_are_checked(payments, rejects, kwargs, field)
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "field", "secret"),
+    ("kwargs", "field"),
     [
-        ({"workload_identity_token": ""}, "workload_identity_token", False),
-        (
-            {"resource_credential_provider_name": "has space"},
-            "resource_credential_provider_name",
-            False,
-        ),
-        (
-            {"resource_credential_provider_name": "p" * 129},
-            "resource_credential_provider_name",
-            False,
-        ),
-        ({"request": {"request_method": "GET"}}, "request", False),
+        ({"workload_identity_token": ""}, "workload_identity_token"),
+        ({"workload_identity_token": 12345}, "workload_identity_token"),
+        ({"resource_credential_provider_name": "has space"}, "resource_credential_provider_name"),
+        ({"resource_credential_provider_name": "p" * 129}, "resource_credential_provider_name"),
+        ({"request": {"request_method": "GET"}}, "request"),
     ],
 )
-def test_token_arguments_are_checked(payments, rejects, kwargs, field, secret):
+def test_token_arguments_are_checked(payments, rejects, kwargs, field):
     arguments = {
         "workload_identity_token": "workload-CANARY",
         "resource_credential_provider_name": "coinbase-cdp",

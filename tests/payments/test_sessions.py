@@ -321,7 +321,13 @@ def test_max_spend_must_not_be_negative(payments, rejects):
 
 @pytest.mark.parametrize(
     "value",
-    [5.0, {"amount": "5", "currency": "EUR"}, {"amount": "NaN", "currency": "USD"}, "5.00"],
+    [
+        5.0,
+        "5.00",
+        {"amount": "5", "currency": "EUR"},
+        {"amount": "NaN", "currency": "USD"},
+        Money.model_construct(amount=Decimal(5), currency="EUR"),  # a Money built unchecked
+    ],
 )
 def test_max_spend_must_be_usd_money(payments, rejects, value):
     rejects(
