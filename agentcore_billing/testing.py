@@ -18,7 +18,13 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HTTPHeaders
 
 from ._clock import ManualClock
 
-__all__ = ["CannedResponder", "ManualClock", "RecordedRequest"]
+__all__ = [
+    "FAST_TEST_RETRY_DELAY",
+    "CannedResponder",
+    "ManualClock",
+    "RecordedRequest",
+    "emulator_session",
+]
 
 Answer = tuple[int, dict[str, Any]] | Exception
 """An HTTP status with a JSON body, or an exception to raise instead of answering."""
@@ -120,3 +126,69 @@ def _json_body(body: Any) -> dict[str, Any]:
     except ValueError:
         return {}
     return loaded if isinstance(loaded, dict) else {}
+
+
+# -- pytest plugin ---------------------------------------------------------------------
+# Registered through the ``pytest11`` entry point; importing this module starts nothing.
+
+try:
+    import pytest as _pytest
+except ImportError:  # pragma: no cover - pytest is only needed for the fixtures
+    _pytest = None  # type: ignore[assignment]
+
+FAST_TEST_RETRY_DELAY = 0.001
+"""Back-off base the fixture facades use, so retries against the emulator are quick."""
+
+
+def emulator_session(region_name: str = "us-east-1") -> Any:
+    """A boto3 Session with dummy credentials, for clients pointed at the emulator.
+
+    Example:
+        >>> emulator_session().region_name
+        'us-east-1'
+    """
+    import boto3
+
+    return boto3.Session(
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name=region_name,
+    )
+
+
+if _pytest is not None:
+
+    @_pytest.fixture
+    def billing_emulator() -> Iterator[Any]:
+        """A fresh emulator with the demo data set (``emu.demo``), stopped after the test."""
+        from .emulator import Emulator
+
+        with Emulator(demo_data=True) as emu:
+            yield emu
+
+    @_pytest.fixture
+    def billing_payments(billing_emulator: Any) -> Any:
+        """A ``PaymentsClient`` on the emulator, bound to the demo payment manager."""
+        from ._payments import PaymentsClient
+        from ._retry import RetryPolicy
+
+        return PaymentsClient(
+            billing_emulator.demo.payment_manager_arn,
+            session=emulator_session(),
+            endpoint_url=billing_emulator.endpoint_url,
+            retry=RetryPolicy(initial_delay=FAST_TEST_RETRY_DELAY, max_delay=0.05),
+            user_id=billing_emulator.demo.user_id,
+        )
+
+    @_pytest.fixture
+    def billing_metering(billing_emulator: Any) -> Any:
+        """A ``MeteringClient`` on the emulator, defaulting to the demo legacy product."""
+        from ._metering import MeteringClient
+        from ._retry import RetryPolicy
+
+        return MeteringClient(
+            session=emulator_session(),
+            endpoint_url=billing_emulator.endpoint_url,
+            retry=RetryPolicy(initial_delay=FAST_TEST_RETRY_DELAY, max_delay=0.05),
+            product_code=billing_emulator.demo.legacy_product_code,
+        )

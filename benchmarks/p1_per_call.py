@@ -12,7 +12,13 @@ Sides per operation:
   its parser hands timestamps to pydantic instead of dateutil).
 * ``typed_injected``: the facade over the very ``raw`` client (``client=``), which shows
   the facade's own overhead with botocore's default parsing.
-* ``sdk``: ``bedrock_agentcore.payments.PaymentManager`` when that package is installed.
+* ``typed_one_worker`` (batch only): ``MeteringClient(max_workers=1)``, which sends
+  inline instead of through a thread pool.
+* ``sdk``: ``bedrock_agentcore.payments.PaymentManager`` when that package is installed
+  (it is an optional peer, never a dependency of the project).
+
+Batch sides send 25 distinct records (one request) and are unpaced
+(``max_requests_per_second=1e9``): pacing is a policy, not a per-call cost.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import importlib
 import time
 import uuid
+import warnings
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -44,6 +51,8 @@ TARGET = 0.9
 REGION = "us-east-1"
 LIMITS = {"maxSpendAmount": {"value": "5.00", "currency": "USD"}}
 BATCH_SIZE = 25
+UNPACED = 1e9
+"""``max_requests_per_second`` that never makes a call wait."""
 
 Side = Callable[[], None]
 
@@ -86,7 +95,9 @@ def _typed_payments(payments: Any) -> dict[str, Side]:
 
 def _sdk_payments(responder: Responder) -> dict[str, Side] | str:
     try:  # an optional peer, never a dependency: installed by hand for the run
-        sdk = importlib.import_module("bedrock_agentcore.payments")
+        with warnings.catch_warnings():  # its import warns (pydantic deprecations)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            sdk = importlib.import_module("bedrock_agentcore.payments")
         manager_class: Any = sdk.PaymentManager
     except (ImportError, AttributeError) as err:
         return f"bedrock-agentcore payments manager not importable ({err})"
@@ -150,12 +161,13 @@ def _metering_sides(responder: Responder, notes: list[str]) -> dict[str, Side]:
     typed_records = _typed_records(BATCH_SIZE)
     # Pacing is a policy, not a cost: with the default 10 requests/s the typed side
     # would wait 100 ms between calls, so the pace is set out of reach here.
-    unpaced = {"max_requests_per_second": 1e9}
-    metering: Any = MeteringClient(region_name=REGION, **unpaced)
+    metering: Any = MeteringClient(region_name=REGION, max_requests_per_second=UNPACED)
     responder.attach(metering.client)
-    inline: Any = MeteringClient(region_name=REGION, max_workers=1, **unpaced)
+    inline: Any = MeteringClient(
+        region_name=REGION, max_workers=1, max_requests_per_second=UNPACED
+    )
     responder.attach(inline.client)
-    injected: Any = MeteringClient(client=raw_client, **unpaced)
+    injected: Any = MeteringClient(client=raw_client, max_requests_per_second=UNPACED)
 
     def typed() -> None:
         metering.batch_meter_usage(typed_records)

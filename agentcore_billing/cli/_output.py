@@ -162,6 +162,8 @@ def describe_error(exc: BaseException) -> str:
         text = str(exc) or type(exc).__name__
         if not _is_library_error(exc):
             text = f"{type(exc).__name__}: {text}"
+        elif _is_configuration_error(exc):
+            text += " (on the command line: --region, --profile)"
     return " ".join(text.split())
 
 
@@ -181,7 +183,8 @@ def describe_validation_error(exc: Any) -> str:
     parts = []
     for error in exc.errors(include_url=False, include_input=False):
         where = ".".join(str(p) for p in error.get("loc", ())) or exc.title
-        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"{where}: {message}")
     return "; ".join(parts) or str(exc)
 
 
@@ -189,6 +192,12 @@ def _is_library_error(exc: BaseException) -> bool:
     from agentcore_billing import AgentCoreBillingError
 
     return isinstance(exc, AgentCoreBillingError)
+
+
+def _is_configuration_error(exc: BaseException) -> bool:
+    from agentcore_billing import ConfigurationError
+
+    return isinstance(exc, ConfigurationError)
 
 
 def exit_code_for(exc: BaseException) -> int:

@@ -1,0 +1,83 @@
+"""``demo`` (embedded emulator, small run) and ``emulator`` (a real served process)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from agentcore_billing.cli import cli
+
+OUTCOMES = ("SUCCESS", "DUPLICATE_RECORD", "CUSTOMER_NOT_SUBSCRIBED", "REJECTED", "UNPROCESSED")
+DEMO_TOKENS = ("demo-registration-token-new", "demo-registration-token-legacy")
+
+
+def test_demo_tells_the_whole_story_and_exits_0() -> None:
+    result = CliRunner().invoke(cli, ["demo", "--records", "120", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    for outcome in OUTCOMES:
+        assert outcome in out
+    assert "ServiceQuotaExceededError" in out and "Nothing was charged" in out
+    assert "available_spend 0.15 USD" in out and "spent 0.85 USD" in out
+    assert "REJECTED: timestamp:" in out and "24h or more after the event" in out
+    assert "111122223333" in out
+    for token in DEMO_TOKENS:
+        assert token not in result.output
+
+
+def test_demo_json_is_deterministic_for_a_seed() -> None:
+    runs = [CliRunner().invoke(cli, ["demo", "--records", "60", "--json"]) for _ in range(2)]
+    first, second = (json.loads(r.stdout) for r in runs)
+    assert all(r.exit_code == 0 for r in runs)
+    for key in ("payments", "customer", "metering"):
+        assert first[key] == second[key]
+    counts = first["metering"]["counts"]
+    assert sum(counts.values()) == 60
+    assert counts["REJECTED"] == 1 and counts["DUPLICATE_RECORD"] >= 1
+    assert first["payments"]["charged_by_emulator"] == 3
+
+
+def test_emulator_serves_until_interrupted() -> None:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "agentcore_billing", "emulator", "--json", "--demo-data",
+         "--fault", "BatchMeterUsage:throttle_rate=0.1", "--customer",
+         "account=123456789012,product=p-1,identifier=c-1",
+         "--registration-token", "123456789012=secret-token-abc"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        assert server.stdout is not None
+        ready = json.loads(server.stdout.readline())
+        assert ready["endpoint_url"].startswith("http://127.0.0.1:")
+        assert ready["customers"] == ["123456789012"]
+        resolved = CliRunner().invoke(
+            cli,
+            ["resolve-customer", "-", "--json", "--endpoint-url", ready["endpoint_url"],
+             "--region", "us-east-1"],
+            input="secret-token-abc",
+        )
+        assert resolved.exit_code == 0, resolved.output
+        assert json.loads(resolved.stdout)["customer_identifier"] == "c-1"
+    finally:
+        server.send_signal(signal.SIGINT)
+        stdout, stderr = server.communicate(timeout=30)
+    assert server.returncode == 0, stderr
+    assert "secret-token-abc" not in stdout + stderr
+    assert "Traceback" not in stderr
+
+
+def test_emulator_refuses_bad_specs_before_serving() -> None:
+    runner = CliRunner()
+    bad_fault = runner.invoke(cli, ["emulator", "--fault", "NoSuchOp:throttle_rate=0.1"])
+    assert bad_fault.exit_code == 2
+    assert bad_fault.stderr.startswith("error: --fault: unknown operation 'NoSuchOp'")
+    bad_customer = runner.invoke(cli, ["emulator", "--customer", "account=1"])
+    assert bad_customer.exit_code == 2 and "--customer: needs account=" in bad_customer.stderr
+    bad_token = runner.invoke(cli, ["emulator", "--registration-token", "999=tok-secret"])
+    assert bad_token.exit_code == 2 and "tok-secret" not in bad_token.output
