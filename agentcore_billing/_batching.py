@@ -30,7 +30,8 @@ MAX_REQUEST_BYTES = 1_000_000
 counting a megabyte as 10**6 bytes leaves room for headers under 1 MiB."""
 
 GroupKey = tuple[str, str]
-"""``("product", product_code)`` for legacy records, ``("license", license_arn)`` for new ones."""
+"""``("product", code)`` for legacy records; for new ones ``("licensed-product", code)``
+when the caller named the product, else ``("license", license_arn)``."""
 
 _SEPARATOR = len(", ")
 

@@ -60,7 +60,9 @@ class MeteringClient(FacadeBase):
         endpoint_url: a custom endpoint (an emulator), when building the client.
         retry: the :class:`RetryPolicy` for every call and for resubmitting
             unprocessed records.
-        product_code: the default ProductCode (legacy records, MeterUsage, RegisterUsage).
+        product_code: the default ProductCode: sent with legacy records, MeterUsage
+            and RegisterUsage; for new-integration (LicenseArn) records it is never
+            sent but lets records of several licenses share one request.
         max_workers: BatchMeterUsage requests in flight at once (1 = sequential).
         max_requests_per_second: the pace for BatchMeterUsage, MeterUsage and
             ResolveCustomer (the service quota is 10; RegisterUsage is held at 5).

@@ -6,9 +6,11 @@ For each input item, in order:
    ``REJECTED`` with the field and rule as the reason).
 2. Check its timestamp against the :class:`TimeWindow`.
 3. Find its group: legacy records go with the request ``ProductCode`` (the call's, else
-   the client's; none at all is a rejection); new-integration records go without one,
-   grouped by their ``LicenseArn`` (the ARN names the product but does not spell it out,
-   so the license itself is the only safe grouping key).
+   the client's; none at all is a rejection); new-integration records go without one.
+   A LicenseArn does not spell out its product, so new-integration records share
+   requests only when the caller names their product (the call's or the client's
+   ``product_code``, used for grouping and never sent with them); otherwise each
+   license is its own group, which is always safe but packs fewer records a request.
 4. Refuse a record too large to fit in any request.
 5. Within the chunk, an exact duplicate (same wire content, same group) is sent once and
    reported with the first copy's outcome; a record for the same customer, dimension and
@@ -220,6 +222,8 @@ class ChunkPlanner:
 
     def _group(self, record: UsageRecord) -> tuple[GroupKey | None, str | None]:
         if not record.is_legacy:
+            if self.product_code is not None:
+                return ("licensed-product", self.product_code), None
             return ("license", str(record.license_arn)), None
         if self.product_code is None:
             return None, (

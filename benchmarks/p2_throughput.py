@@ -242,7 +242,9 @@ def run(mode: str = "full") -> BenchmarkResult:
     runs: dict[str, list[dict[str, Any]]] = {"typed": [], "naive": []}
     order: list[str] = ["typed", "naive"]
     with aws_test_env():
-        result.figures["emulator_round_trip_ms"] = round_trip_ms(scenario, result.notes)
+        result.figures["emulator_round_trip_ms"] = round_trip_ms(
+            scenario, result.notes, requests=5 if mode == "smoke" else 20
+        )
         for rep in range(scenario.repetitions):
             for side in order if rep % 2 == 0 else order[::-1]:
                 runs[side].append(_measure(side, scenario, raw, typed, seed=rep))

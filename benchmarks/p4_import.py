@@ -87,8 +87,9 @@ def run(mode: str = "full") -> BenchmarkResult:
     n_runs, budget = SIZES[mode]
     env = child_env()
     result = BenchmarkResult("P4", "import time in a fresh interpreter")
-    for code in CASES.values():  # warm the bytecode caches
-        _time_once(code, env)
+    if mode != "smoke":
+        for code in CASES.values():  # warm the bytecode caches
+            _time_once(code, env)
     measured = Interleaved()
     names = list(CASES)
     deadline = time.perf_counter() + budget

@@ -68,14 +68,17 @@ def seed_buyers(emu: Emulator, demo: DemoData, count: int, rng: random.Random) -
     return buyers
 
 
-def build_usage(buyers: list[Customer], count: int, now: datetime, rng: random.Random) -> DemoUsage:
+def build_usage(
+    buyers: list[Customer], count: int, now: datetime, rng: random.Random, *, gap: int
+) -> DemoUsage:
     """``count`` records: hourly usage, about 1% revisions and one out-of-window record.
 
     Like an hourly job's output, records come customer by customer (which lets the
-    library pack full requests: one license per request).
+    library pack full requests: one license per request). A revision comes at least
+    ``gap`` records after the record it revises, so it reaches the service (which
+    answers DuplicateRecord) instead of being caught as a conflict within one chunk.
     """
-    duplicates = max(1, count // 100)
-    fresh = count - duplicates - 1
+    fresh = count - 1 - max(1, count // 100)
     top_of_hour = now.replace(minute=0, second=0, microsecond=0)
     keys = [
         (buyer, dimension, hour)
@@ -84,10 +87,11 @@ def build_usage(buyers: list[Customer], count: int, now: datetime, rng: random.R
         for dimension in DIMENSIONS
     ]
     chosen = sorted(rng.sample(range(len(keys)), fresh))
-    records = [_record(*_at(keys[i], top_of_hour), rng) for i in chosen]
-    half = max(1, len(records) // 2)
-    for original in rng.sample(records[:half], min(duplicates, half)):
-        records.insert(rng.randint(half, len(records)), _revised(original))
+    placed = [(float(i), _record(*_at(keys[k], top_of_hour), rng)) for i, k in enumerate(chosen)]
+    revisable = range(max(0, fresh - gap))
+    for i in rng.sample(revisable, min(count - 1 - fresh, len(revisable))):
+        placed.append((rng.uniform(i + gap, fresh), _revised(placed[i][1])))
+    records = [record for _, record in sorted(placed, key=lambda item: item[0])]
     bad_index = len(records) // 2
     buyer = next(b for b in buyers if b.subscribed and b.license_arn)
     records.insert(bad_index, _record(buyer, "requests", now - BAD_RECORD_AGE, rng))

@@ -21,7 +21,7 @@ UNPROCESSED_RATE = 0.03
 STORM_RATE = 0.3
 STORMS = ((0.2, 0.4), (0.6, 0.8))
 """Stretches of the run (as fractions of the records) with an UnprocessedRecords storm."""
-CHUNK = 250
+CHUNK = 50
 
 
 def _faults(storm: bool) -> dict[str, FaultConfig]:
@@ -53,7 +53,7 @@ def run_metering(tour: Demo, count: int, *, rng: random.Random) -> None:
     """Meter ``count`` generated records and print every outcome and the bad record."""
     tour.step(f"3. A SaaS backend meters {count:,} usage records (Marketplace BatchMeterUsage)")
     buyers = seed_buyers(tour.emulator, tour.data, count, rng)
-    usage = build_usage(buyers, count, tour.clock(), rng)
+    usage = build_usage(buyers, count, tour.clock(), rng, gap=CHUNK)
     subscribed = sum(1 for b in buyers if b.subscribed)
     tour.say(
         f"{len(buyers)} customers ({len(buyers) - subscribed} without an agreement), "
@@ -108,7 +108,7 @@ def _request_note(tour: Demo, records: int) -> None:
     throttled = sum(1 for r in requests if r.error_code == "ThrottlingException")
     sent = sum(len(r.params.get("UsageRecords", ())) for r in requests if r.status == 200)
     tour.say(
-        f"BatchMeterUsage: {len(requests)} requests, {throttled} throttled and retried; "
-        f"{sent:,} records sent in answered requests for {records - 1:,} sendable records "
-        "(the difference: resubmissions after UnprocessedRecords)."
+        f"BatchMeterUsage: {len(requests)} requests ({throttled} throttled and retried); "
+        f"{sent - (records - 1):,} times a record came back in UnprocessedRecords and was "
+        "resent until it was answered."
     )

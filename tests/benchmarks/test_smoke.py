@@ -54,16 +54,18 @@ def test_every_benchmark_runs_and_reports(bench_main: ModuleType, tmp_path: Path
         for check in result["checks"]:
             _check_is_consistent(check)
 
-
-def test_per_call_sides_cover_every_operation(bench_main: ModuleType) -> None:
-    p1 = importlib.import_module("benchmarks.p1_per_call")
-    result = p1.run("smoke")
+    per_call = document["benchmarks"]["P1"]["figures"]
     operations = {"create_payment_session", "get_payment_session", "batch_meter_usage_25"}
-    assert set(result.figures) == operations
-    for figures in result.figures.values():
+    assert set(per_call) == operations
+    for figures in per_call.values():
         assert {"raw", "typed", "typed_injected"} <= set(figures["sides"])
+        assert figures["sides"]["raw"]["median"] > 0
         assert figures["ratios"]["typed/raw"]["median"] > 0
         assert figures["profile"]["typed"]["total_us"] > 0
+    memory = document["benchmarks"]["P3"]["figures"]
+    assert all(run["results"] == run["records"] for run in memory.values())
+    throughput = document["benchmarks"]["P2"]["figures"]
+    assert {"typed", "naive"} == set(throughput["runs"])
 
 
 def test_only_and_table(bench_main: ModuleType) -> None:

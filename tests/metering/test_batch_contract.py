@@ -50,6 +50,19 @@ def test_requests_stay_under_1_mb_and_oversized_records_are_rejected(kit: Any) -
     assert "bytes serialized" in (oversized.reason or "")
 
 
+def _kinds_per_request(bodies: list[dict[str, Any]], product_code: str) -> dict[str, list[int]]:
+    by_kind: dict[str, list[int]] = {}
+    for body in bodies:
+        legacy = ["CustomerIdentifier" in r for r in body["UsageRecords"]]
+        assert len(set(legacy)) == 1, "legacy and new-integration records mixed in one request"
+        if legacy[0]:
+            assert body["ProductCode"] == product_code  # the call's code beats the client's
+        else:
+            assert "ProductCode" not in body
+        by_kind.setdefault(body.get("ProductCode", "license"), []).append(len(body["UsageRecords"]))
+    return by_kind
+
+
 def test_products_are_grouped_and_never_mixed(kit: Any) -> None:
     client = kit.real_client()
     fake = kit.Fake().attach(client)
@@ -64,17 +77,20 @@ def test_products_are_grouped_and_never_mixed(kit: Any) -> None:
     ]
     report = metering.batch_meter_usage(records, product_code="prod-call")
     assert report.ok
-    by_kind = {}
+    # With the product named, licenses of that product share requests.
+    assert _kinds_per_request(fake.bodies, "prod-call") == {"prod-call": [2], "license": [3]}
+
+
+def test_without_a_product_code_each_license_is_its_own_group(kit: Any) -> None:
+    client = kit.real_client()
+    fake = kit.Fake().attach(client)
+    metering, _ = kit.make_metering(client)
+    other_license = kit.LICENSE.replace("l-0", "l-9")
+    records = [kit.modern(1), kit.modern(2, license_arn=other_license), kit.modern(3)]
+    assert metering.batch_meter_usage(records).ok
     for body in fake.bodies:
-        legacy = ["CustomerIdentifier" in r for r in body["UsageRecords"]]
-        assert len(set(legacy)) == 1, "legacy and new-integration records mixed in one request"
-        if legacy[0]:
-            assert body["ProductCode"] == "prod-call"  # the call's code beats the client's
-        else:
-            assert "ProductCode" not in body
-            assert len({r["LicenseArn"] for r in body["UsageRecords"]}) == 1
-        by_kind.setdefault(body.get("ProductCode", "license"), []).append(len(body["UsageRecords"]))
-    assert by_kind == {"prod-call": [2], "license": [2, 1]}
+        assert len({r["LicenseArn"] for r in body["UsageRecords"]}) == 1
+    assert _kinds_per_request(fake.bodies, "") == {"license": [2, 1]}
 
 
 def test_legacy_record_without_any_product_code_is_rejected(kit: Any) -> None:
