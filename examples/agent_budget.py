@@ -7,8 +7,9 @@ deletes the session.
 
 Run it::
 
-    python examples/agent_budget.py                 # starts its own local emulator
-    python examples/agent_budget.py http://127.0.0.1:4566   # an `agentcore-billing emulator --demo-data`
+    python examples/agent_budget.py                    # starts its own local emulator
+    agentcore-billing emulator --demo-data --port 4566 &
+    python examples/agent_budget.py http://127.0.0.1:4566   # against that emulator
 
 Against AWS, drop ``endpoint_url`` and the placeholder credentials, and use your own
 payment manager ARN, user id and payment instrument.

@@ -13,8 +13,9 @@ record per customer, dimension and hour, as Marketplace expects), sent with
 
 Run it::
 
-    python examples/saas_hourly_metering.py                 # starts its own local emulator
-    python examples/saas_hourly_metering.py http://127.0.0.1:4566   # `agentcore-billing emulator --demo-data`
+    python examples/saas_hourly_metering.py                    # starts its own local emulator
+    agentcore-billing emulator --demo-data --port 4566 &
+    python examples/saas_hourly_metering.py http://127.0.0.1:4566   # against that emulator
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ identity every later usage record needs. The token is a secret: never log it.
 
 Run it::
 
-    python examples/saas_signup.py                 # starts its own local emulator
-    python examples/saas_signup.py http://127.0.0.1:4566   # `agentcore-billing emulator --demo-data`
+    python examples/saas_signup.py                    # starts its own local emulator
+    agentcore-billing emulator --demo-data --port 4566 &
+    python examples/saas_signup.py http://127.0.0.1:4566   # against that emulator
 """
 
 from __future__ import annotations

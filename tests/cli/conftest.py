@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 from agentcore_billing.cli import cli
 from agentcore_billing.emulator import DemoData, Emulator
 
+
 @dataclass
 class Cli:
     """Runs ``agentcore-billing`` in-process, pointed at one emulator."""

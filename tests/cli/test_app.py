@@ -19,7 +19,10 @@ MISSING_SESSION = "payment-session-AAAAAAAAAAAAAAA"
 def test_python_dash_m_shows_help_with_every_command_and_the_exit_codes() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "agentcore_billing", "--help"],
-        capture_output=True, text=True, check=True, timeout=60,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     )
     for command in ("demo", "emulator", "meter", "resolve-customer", "sessions"):
         assert command in out.stdout
@@ -52,9 +55,20 @@ def test_a_service_error_is_one_line_on_stderr_with_exit_1(run: Cli, demo_data: 
 def test_options_before_the_command_apply_too(run: Cli, demo_data: DemoData) -> None:
     result = run.runner.invoke(
         cli,
-        ["--json", "--endpoint-url", run.endpoint_url, "--region", "us-east-1", "sessions",
-         "get", MISSING_SESSION, "--payment-manager-arn", demo_data.payment_manager_arn,
-         "--user-id", "u1"],
+        [
+            "--json",
+            "--endpoint-url",
+            run.endpoint_url,
+            "--region",
+            "us-east-1",
+            "sessions",
+            "get",
+            MISSING_SESSION,
+            "--payment-manager-arn",
+            demo_data.payment_manager_arn,
+            "--user-id",
+            "u1",
+        ],
     )
     assert result.exit_code == 1
     error = Cli.json_line(result.stderr)["error"]
@@ -94,8 +108,14 @@ def test_a_missing_region_is_a_configuration_error(demo_data: DemoData) -> None:
 def test_an_unknown_profile_is_one_line(demo_data: DemoData) -> None:
     result = CliRunner().invoke(
         cli,
-        ["sessions", "list", "--profile", "no-such-profile",
-         "--payment-manager-arn", demo_data.payment_manager_arn],
+        [
+            "sessions",
+            "list",
+            "--profile",
+            "no-such-profile",
+            "--payment-manager-arn",
+            demo_data.payment_manager_arn,
+        ],
     )
     assert result.exit_code == 2
     assert len(lines(result.stderr)) == 1 and "no-such-profile" in result.stderr

@@ -45,11 +45,24 @@ def test_demo_json_is_deterministic_for_a_seed() -> None:
 def test_emulator_serves_until_interrupted() -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "agentcore_billing", "emulator", "--json", "--demo-data",
-         "--fault", "BatchMeterUsage:throttle_rate=0.1", "--customer",
-         "account=123456789012,product=p-1,identifier=c-1",
-         "--registration-token", "123456789012=secret-token-abc"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        [
+            sys.executable,
+            "-m",
+            "agentcore_billing",
+            "emulator",
+            "--json",
+            "--demo-data",
+            "--fault",
+            "BatchMeterUsage:throttle_rate=0.1",
+            "--customer",
+            "account=123456789012,product=p-1,identifier=c-1",
+            "--registration-token",
+            "123456789012=secret-token-abc",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     try:
         assert server.stdout is not None
@@ -58,8 +71,15 @@ def test_emulator_serves_until_interrupted() -> None:
         assert ready["customers"] == ["123456789012"]
         resolved = CliRunner().invoke(
             cli,
-            ["resolve-customer", "-", "--json", "--endpoint-url", ready["endpoint_url"],
-             "--region", "us-east-1"],
+            [
+                "resolve-customer",
+                "-",
+                "--json",
+                "--endpoint-url",
+                ready["endpoint_url"],
+                "--region",
+                "us-east-1",
+            ],
             input="secret-token-abc",
         )
         assert resolved.exit_code == 0, resolved.output

@@ -126,9 +126,7 @@ def test_dry_run_sends_nothing(
     assert emulator.requests() == ()
 
 
-def test_report_has_one_row_per_input_line(
-    run: Cli, demo_data: DemoData, tmp_path: Path
-) -> None:
+def test_report_has_one_row_per_input_line(run: Cli, demo_data: DemoData, tmp_path: Path) -> None:
     file = _write(
         tmp_path,
         "usage.csv",
@@ -167,8 +165,10 @@ def test_stdin_input_is_sniffed(run: Cli, demo_data: DemoData) -> None:
 def test_format_option_overrides_the_extension(
     run: Cli, demo_data: DemoData, tmp_path: Path, fmt: str
 ) -> None:
-    row = _csv_row(demo_data, 0, "tokens", "1") if fmt == "csv" else _jsonl_row(
-        demo_data, 0, "tokens", 1
+    row = (
+        _csv_row(demo_data, 0, "tokens", "1")
+        if fmt == "csv"
+        else _jsonl_row(demo_data, 0, "tokens", 1)
     )
     rows = (HEADER, row) if fmt == "csv" else (row,)
     file = _write(tmp_path, "usage.txt", *rows)

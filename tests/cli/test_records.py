@@ -34,7 +34,9 @@ def test_csv_records_carry_their_line_numbers_and_skip_blank_lines() -> None:
     assert [(p.line, p.error) for p in parsed] == [(2, None), (4, None)]
     first, second = (p.record for p in parsed)
     assert first is not None and second is not None
-    assert first.quantity == 12 and first.timestamp == datetime(2026, 11, 23, 10, tzinfo=timezone.utc)
+    assert first.quantity == 12 and first.timestamp == datetime(
+        2026, 11, 23, 10, tzinfo=timezone.utc
+    )
     assert second.quantity == Decimal("2.5") and second.timestamp.hour == 9
 
 

@@ -13,8 +13,9 @@ CANARY = "canary-registration-token-7f3a9c2e5b1d4e6f8a0b2c4d6e8f0a1b"
 
 def test_sessions_create_get_list_delete(run: Cli, demo_data: DemoData) -> None:
     arn = ["--payment-manager-arn", demo_data.payment_manager_arn, "--user-id", "user-1"]
-    created = run("sessions", "create", *arn, "--max-spend", "5.00", "--expiry-minutes", "30",
-                  "--json")
+    created = run(
+        "sessions", "create", *arn, "--max-spend", "5.00", "--expiry-minutes", "30", "--json"
+    )
     assert created.exit_code == 0, created.output
     session = Cli.json(created)
     session_id = session["payment_session_id"]
@@ -45,9 +46,7 @@ def test_the_manager_arn_comes_from_the_environment(
     assert "0 payment session(s)" in result.stdout
 
 
-def test_a_missing_manager_arn_is_a_usage_error(
-    run: Cli, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_missing_manager_arn_is_a_usage_error(run: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AGENTCORE_PAYMENT_MANAGER_ARN", raising=False)
     result = run("sessions", "list")
     assert result.exit_code == 2
@@ -82,8 +81,7 @@ def test_an_unknown_token_is_one_line_without_the_token(run: Cli) -> None:
 
 
 def test_resolve_customer_json_output(run: Cli, demo_data: DemoData) -> None:
-    result = run("resolve-customer", "-", "--json",
-                 input=demo_data.registration_tokens["legacy"])
+    result = run("resolve-customer", "-", "--json", input=demo_data.registration_tokens["legacy"])
     assert result.exit_code == 0, result.output
     assert Cli.json(result) == {
         "customer_aws_account_id": "222233334444",

@@ -1,0 +1,113 @@
+"""Fixtures for the end-to-end tests: facades on real boto3 clients, emulator over HTTP.
+
+Time is a :class:`ManualClock` shared by the emulator (wall clock, quota buckets) and
+the facades (window checks, pacing, back-off), so nothing really sleeps and quota
+refills follow the client's own fake sleeps. Every emulator started here is stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from agentcore_billing import MeteringClient, PaymentsClient
+from agentcore_billing.emulator import Emulator
+from agentcore_billing.testing import ManualClock, emulator_session
+
+from .support import FAST_RETRY, NOW
+
+
+@pytest.fixture(scope="session")
+def boto_session() -> boto3.Session:
+    # One session for the whole directory: its loader caches the service models.
+    session: boto3.Session = emulator_session()
+    return session
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(NOW)
+
+
+@pytest.fixture
+def make_emulator(clock: ManualClock) -> Iterator[Callable[..., Emulator]]:
+    """Start emulators on the shared fake clock with the demo data; all stopped after."""
+    started: list[Emulator] = []
+
+    def make(**kwargs: Any) -> Emulator:
+        kwargs.setdefault("clock", clock.now)
+        kwargs.setdefault("monotonic", clock.monotonic)
+        kwargs.setdefault("sleep", clock.sleep)
+        kwargs.setdefault("demo_data", True)
+        emulator = Emulator(**kwargs)
+        started.append(emulator)
+        return emulator.start()
+
+    yield make
+    for emulator in started:
+        emulator.stop()
+
+
+@pytest.fixture
+def emu(make_emulator: Callable[..., Emulator]) -> Emulator:
+    return make_emulator()
+
+
+@pytest.fixture
+def make_payments(
+    boto_session: boto3.Session, clock: ManualClock
+) -> Callable[..., PaymentsClient]:
+    """A PaymentsClient on ``emu`` bound to its demo manager and user; keywords override."""
+
+    def make(emu: Emulator, **overrides: Any) -> PaymentsClient:
+        assert emu.demo is not None
+        options: dict[str, Any] = {
+            "session": boto_session,
+            "endpoint_url": emu.endpoint_url,
+            "retry": FAST_RETRY,
+            "user_id": emu.demo.user_id,
+            "sleep": clock.sleep,
+            "monotonic": clock.monotonic,
+            "clock": clock.now,
+            **overrides,
+        }
+        return PaymentsClient(emu.demo.payment_manager_arn, **options)
+
+    return make
+
+
+@pytest.fixture
+def payments(emu: Emulator, make_payments: Callable[..., PaymentsClient]) -> PaymentsClient:
+    return make_payments(emu)
+
+
+@pytest.fixture
+def make_metering(
+    boto_session: boto3.Session, clock: ManualClock
+) -> Callable[..., MeteringClient]:
+    """A sequential MeteringClient on ``emu`` (legacy demo product); keywords override."""
+
+    def make(emu: Emulator, **overrides: Any) -> MeteringClient:
+        assert emu.demo is not None
+        options: dict[str, Any] = {
+            "session": boto_session,
+            "endpoint_url": emu.endpoint_url,
+            "retry": FAST_RETRY,
+            "product_code": emu.demo.legacy_product_code,
+            "max_workers": 1,
+            "sleep": clock.sleep,
+            "monotonic": clock.monotonic,
+            "clock": clock.now,
+            **overrides,
+        }
+        return MeteringClient(**options)
+
+    return make
+
+
+@pytest.fixture
+def metering(emu: Emulator, make_metering: Callable[..., MeteringClient]) -> MeteringClient:
+    return make_metering(emu)
