@@ -14,12 +14,13 @@ assert on what the service saw, with no mocks and no AWS account.
 
 Run it::
 
-    pytest examples/testing_your_agent.py
+    pytest examples/testing_your_agent.py     # in a project with agentcore-billing installed
     python examples/testing_your_agent.py
 """
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -139,8 +140,10 @@ def test_a_customer_without_agreement_is_not_billed(
 
 
 def main() -> int:
-    """Run this file's tests with pytest (the fixtures start their own emulators)."""
-    return int(pytest.main([__file__, "-q"]))
+    """Run this file's tests with pytest in a fresh interpreter; returns its exit code."""
+    # "-p agentcore_billing" turns the plugin on even where a pytest config disables it.
+    command = [sys.executable, "-m", "pytest", __file__, "-q", "-p", "agentcore_billing"]
+    return subprocess.run(command, check=False).returncode
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
+pytest_plugins = ["agentcore_billing.testing"]
+
 # Tests must never find real credentials or a real region by accident.
 _DUMMY_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",

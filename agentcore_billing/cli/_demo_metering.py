@@ -99,6 +99,7 @@ def _meter(tour: Demo, usage: DemoUsage, tally: MeterTally) -> dict[int, UsageRe
             if done in marks:
                 storm = not storm
                 tour.emulator.set_faults(_faults(storm))
+                advance.describe("Metering (UnprocessedRecords storm)" if storm else "Metering")
     tour.emulator.set_faults()
     return watched
 

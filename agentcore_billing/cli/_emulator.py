@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -107,21 +110,50 @@ def emulator(
     if demo_data:
         demo = emu.seed_demo_data()
         info["payment_manager_arn"] = demo.payment_manager_arn
+        info["user_id"] = demo.user_id
         info["payment_instrument_id"] = demo.payment_instrument_id
-        info["demo_products"] = [demo.saas_product_code, demo.legacy_product_code]
+        info["products"] = [demo.saas_product_code, demo.legacy_product_code]
+    with _sigterm_as_interrupt():
+        try:
+            emu.serve_forever(lambda running: _ready(running, info, json_output=settings.json))
+        except KeyboardInterrupt:
+            click.echo("emulator stopped", err=True)
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Stop as cleanly on SIGTERM (``kill``, a container stop) as on Ctrl-C."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
     try:
-        emu.serve_forever(on_ready=lambda running: _ready(running, info, json_output=settings.json))
-    except KeyboardInterrupt:
-        click.echo("emulator stopped", err=True)
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _ready(emu: Emulator, info: dict[str, Any], *, json_output: bool) -> None:
+    url = emu.endpoint_url
     if json_output:
-        click.echo(json.dumps({"endpoint_url": emu.endpoint_url, **info}))
+        click.echo(json.dumps({"endpoint_url": url, **info}))
         return
-    rows = [("endpoint_url", emu.endpoint_url), *((k, v) for k, v in info.items())]
+    rows = [("endpoint_url", url)]
+    rows += [(k, ", ".join(v) if isinstance(v, list) else v) for k, v in info.items() if v]
     stdout_console().print(key_value_table("Emulator listening (Ctrl-C to stop)", rows))
-    click.echo(f"try: agentcore-billing sessions list --endpoint-url {emu.endpoint_url}", err=True)
+    hint = f"use it with: --endpoint-url {url} --region us-east-1 (any credentials work)"
+    if "payment_manager_arn" in info:
+        hint += (
+            f"\n  export {PAYMENT_MANAGER_ENV}={info['payment_manager_arn']}"
+            f"\n  agentcore-billing sessions list --user-id {info['user_id']} --endpoint-url {url}"
+            " --region us-east-1"
+        )
+    click.echo(hint, err=True)
 
 
 def _pairs(spec: str, option: str) -> dict[str, str]:

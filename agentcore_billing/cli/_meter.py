@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 from rich.text import Text
@@ -215,7 +215,26 @@ def _print_summary(tally: MeterTally, *, json_output: bool, dry_run: bool) -> No
         )
         return
     out.print(outcome_table(tally.counts(), title=f"Metered {tally.total} record(s)"))
-    for row in tally.failures[:_SHOWN_PROBLEMS]:
-        out.print(f"line {row['line']}: {row['outcome']}: {row['reason'] or '-'}")
-    if len(tally.failures) > _SHOWN_PROBLEMS:
-        out.print(f"... and {len(tally.failures) - _SHOWN_PROBLEMS} more (see --report)")
+    for (outcome, reason), numbers in _grouped(tally.failures)[:_SHOWN_PROBLEMS]:
+        out.print(f"{outcome} x{len(numbers)} ({_lines_text(numbers)}): {reason or '-'}")
+
+
+def _grouped(rows: Iterable[dict[str, Any]]) -> list[tuple[tuple[str, str | None], list[int]]]:
+    """Failures grouped by outcome and reason, in order of first appearance."""
+    groups: dict[tuple[str, str | None], list[int]] = {}
+    for row in rows:
+        groups.setdefault((row["outcome"], row["reason"]), []).append(row["line"] or 0)
+    return list(groups.items())
+
+
+def _lines_text(numbers: list[int], shown: int = 5) -> str:
+    """``line 7`` or ``lines 7, 9, 12, ...``.
+
+    Example:
+        >>> _lines_text([3]), _lines_text([1, 2, 3, 4, 5, 6, 7])
+        ('line 3', 'lines 1, 2, 3, 4, 5, ...')
+    """
+    if len(numbers) == 1:
+        return f"line {numbers[0]}"
+    text = ", ".join(str(n) for n in numbers[:shown])
+    return f"lines {text}{', ...' if len(numbers) > shown else ''}"

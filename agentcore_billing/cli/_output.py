@@ -76,12 +76,12 @@ def stdout_console() -> Console:
     Markup is off: service messages and input values are printed literally (a
     ``[request abc]`` is text, not a style); colour comes from ``rich.text.Text`` styles.
     """
-    return Console(file=sys.stdout, highlight=False, markup=False)
+    return Console(file=sys.stdout, highlight=False, markup=False, soft_wrap=True)
 
 
 def stderr_console() -> Console:
     """A console on the current stderr, for progress bars and notes (markup off too)."""
-    return Console(file=sys.stderr, highlight=False, markup=False)
+    return Console(file=sys.stderr, highlight=False, markup=False, soft_wrap=True)
 
 
 def mask(text: str, secrets: Iterable[str]) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -13,6 +13,7 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     SpinnerColumn,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
@@ -146,11 +147,25 @@ def outcome_table(counts: Mapping[str, int], *, title: str) -> Table:
     return table
 
 
+class ProgressHandle:
+    """What :func:`progress_bar` yields: advance the bar, or change what it says."""
+
+    def __init__(self, progress: Progress, task: TaskID) -> None:
+        self._progress = progress
+        self._task = task
+
+    def __call__(self, count: int) -> None:
+        """Advance the bar by ``count`` records."""
+        self._progress.advance(self._task, count)
+
+    def describe(self, text: str) -> None:
+        """Replace the bar's description."""
+        self._progress.update(self._task, description=text)
+
+
 @contextmanager
-def progress_bar(
-    total: int | None, *, enabled: bool, description: str
-) -> Iterator[Callable[[int], None]]:
-    """A rich progress bar on stderr, shown only on a terminal; yields ``advance(n)``."""
+def progress_bar(total: int | None, *, enabled: bool, description: str) -> Iterator[ProgressHandle]:
+    """A rich progress bar on stderr, shown only on a terminal; call the handle to advance."""
     console = stderr_console()
     progress = Progress(
         SpinnerColumn(),
@@ -162,9 +177,4 @@ def progress_bar(
         disable=not (enabled and console.is_terminal),
     )
     with progress:
-        task = progress.add_task(description, total=total)
-
-        def advance(count: int) -> None:
-            progress.advance(task, count)
-
-        yield advance
+        yield ProgressHandle(progress, progress.add_task(description, total=total))

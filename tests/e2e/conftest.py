@@ -7,6 +7,7 @@ refills follow the client's own fake sleeps. Every emulator started here is stop
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -57,9 +58,7 @@ def emu(make_emulator: Callable[..., Emulator]) -> Emulator:
 
 
 @pytest.fixture
-def make_payments(
-    boto_session: boto3.Session, clock: ManualClock
-) -> Callable[..., PaymentsClient]:
+def make_payments(boto_session: boto3.Session, clock: ManualClock) -> Callable[..., PaymentsClient]:
     """A PaymentsClient on ``emu`` bound to its demo manager and user; keywords override."""
 
     def make(emu: Emulator, **overrides: Any) -> PaymentsClient:
@@ -72,6 +71,7 @@ def make_payments(
             "sleep": clock.sleep,
             "monotonic": clock.monotonic,
             "clock": clock.now,
+            "rng": random.Random(0),  # seeded jitter: the same requests on every run
             **overrides,
         }
         return PaymentsClient(emu.demo.payment_manager_arn, **options)
@@ -85,9 +85,7 @@ def payments(emu: Emulator, make_payments: Callable[..., PaymentsClient]) -> Pay
 
 
 @pytest.fixture
-def make_metering(
-    boto_session: boto3.Session, clock: ManualClock
-) -> Callable[..., MeteringClient]:
+def make_metering(boto_session: boto3.Session, clock: ManualClock) -> Callable[..., MeteringClient]:
     """A sequential MeteringClient on ``emu`` (legacy demo product); keywords override."""
 
     def make(emu: Emulator, **overrides: Any) -> MeteringClient:
@@ -101,6 +99,7 @@ def make_metering(
             "sleep": clock.sleep,
             "monotonic": clock.monotonic,
             "clock": clock.now,
+            "rng": random.Random(0),  # seeded jitter: the same requests on every run
             **overrides,
         }
         return MeteringClient(**options)

@@ -79,4 +79,3 @@ def hours_ago(count: int) -> Iterator[datetime]:
     """``NOW`` minus 1..count hours: distinct billing hours, all inside the 24 h window."""
     for hour in range(1, count + 1):
         yield NOW - timedelta(hours=hour)
-

@@ -73,9 +73,7 @@ def test_session_lifecycle_create_get_list_in_pages_delete(
 def test_payment_session_context_manager_deletes_on_exit(
     payments: PaymentsClient, emu: Emulator
 ) -> None:
-    with payments.payment_session(
-        expiry_time_in_minutes=30, max_spend=Money.usd("1")
-    ) as session:
+    with payments.payment_session(expiry_time_in_minutes=30, max_spend=Money.usd("1")) as session:
         assert [s.payment_session_id for s in emu.sessions()] == [session.payment_session_id]
     assert emu.sessions() == ()
     deletes = of(emu, "DeletePaymentSession")
@@ -85,12 +83,12 @@ def test_payment_session_context_manager_deletes_on_exit(
 def test_payment_session_context_manager_deletes_when_the_block_raises(
     payments: PaymentsClient, emu: Emulator
 ) -> None:
-    class BlockFailed(Exception):
+    class BlockFailedError(Exception):
         pass
 
-    with pytest.raises(BlockFailed), payments.payment_session(expiry_time_in_minutes=30):
+    with pytest.raises(BlockFailedError), payments.payment_session(expiry_time_in_minutes=30):
         assert len(emu.sessions()) == 1
-        raise BlockFailed
+        raise BlockFailedError
     assert emu.sessions() == ()
     assert [r.status for r in of(emu, "DeletePaymentSession")] == [200]
 
@@ -141,7 +139,6 @@ def test_budgeted_session_x402_and_mpp_payments_spend_down_and_overspend_is_refu
     after_mpp = payments.get_payment_session(sid)
     assert after_mpp.available_spend == Money.usd("0.25")
     assert after_mpp.spent == Money.usd("0.75")
-    assert after_mpp.spent > after_x402.spent  # type: ignore[operator]
 
     with pytest.raises(ServiceQuotaExceededError) as refused:
         payments.process_payment(
@@ -173,9 +170,7 @@ def test_expired_session_refuses_payment(
     payments: PaymentsClient, emu: Emulator, clock: ManualClock
 ) -> None:
     assert emu.demo is not None
-    session = payments.create_payment_session(
-        expiry_time_in_minutes=15, max_spend=Money.usd("1")
-    )
+    session = payments.create_payment_session(expiry_time_in_minutes=15, max_spend=Money.usd("1"))
     assert not session.is_expired()
 
     clock.advance(15 * 60)  # the emulator's clock and the client's are the same clock
@@ -338,9 +333,7 @@ def test_instrument_create_get_list_balance_delete(
     assert payments.delete_payment_instrument(iid, payment_connector_id=connector) == "DELETED"
     assert payments.get_payment_instrument(iid).status == "DELETED"  # soft delete
     with pytest.raises(ResourceNotFoundError):
-        payments.get_payment_instrument_balance(
-            iid, payment_connector_id=connector, chain="SOLANA"
-        )
+        payments.get_payment_instrument_balance(iid, payment_connector_id=connector, chain="SOLANA")
     session = payments.create_payment_session(expiry_time_in_minutes=60)
     with pytest.raises(ServiceValidationError):
         payments.process_payment(

@@ -61,7 +61,7 @@ def test_saas_signup(emulator: Emulator, capsys: pytest.CaptureFixture[str]) -> 
 
 def test_testing_your_agent_passes_under_pytest() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", str(EXAMPLES / "testing_your_agent.py")],
+        [sys.executable, str(EXAMPLES / "testing_your_agent.py")],
         capture_output=True,
         text=True,
         timeout=120,
