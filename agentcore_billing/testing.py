@@ -69,9 +69,10 @@ class CannedResponder:
         'ResolveCustomer'
     """
 
-    answer: Callable[[str, dict[str, Any]], Answer] | None = None
-    requests: list[RecordedRequest] = field(default_factory=list)
-    _queues: dict[str, list[Answer]] = field(default_factory=dict)
+    answer: Callable[[str, dict[str, Any]], Answer] | None = field(default=None, repr=False)
+    # Bodies may hold secrets and botocore logs its handlers' reprs at DEBUG.
+    requests: list[RecordedRequest] = field(default_factory=list, repr=False)
+    _queues: dict[str, list[Answer]] = field(default_factory=dict, repr=False)
 
     def attach(self, client: Any) -> CannedResponder:
         """Register on ``client``'s ``before-send`` event; returns self."""

@@ -13,10 +13,13 @@ from agentcore_billing import (
     EmailLinkedAccount,
     EmbeddedCryptoWallet,
     Money,
+    PaymentResult,
     PaymentsClient,
     ResourceNotFoundError,
+    RetryPolicy,
     ServiceQuotaExceededError,
     ServiceValidationError,
+    TransportError,
     new_client_token,
 )
 from agentcore_billing.emulator import Emulator, FaultConfig, FaultKind
@@ -268,6 +271,38 @@ def test_commit_then_drop_is_replayed_with_the_same_token_into_one_resource(
     assert attempts[1].status in (200, 201)
     assert {a.client_token for a in attempts} == {token}
     assert emu.counts()[operation] == {"dropped": 1, "ok": 1}
+
+
+def test_outcome_unknown_error_carries_the_token_that_completes_the_payment_once(
+    make_payments: Callable[..., PaymentsClient], emu: Emulator
+) -> None:
+    assert emu.demo is not None
+    payments = make_payments(emu, retry=RetryPolicy(max_attempts=3, initial_delay=0.001))
+    session = payments.create_payment_session(expiry_time_in_minutes=60, max_spend=Money.usd("1"))
+    emu.set_faults({"ProcessPayment": DROP})  # every answer is lost
+
+    def pay(client_token: str | None = None) -> PaymentResult:
+        return payments.process_payment(
+            payment_session_id=session.payment_session_id,
+            payment_instrument_id=emu.demo.payment_instrument_id,  # type: ignore[union-attr]
+            payment=mpp(30),
+            client_token=client_token,
+        )
+
+    with pytest.raises(TransportError) as lost:
+        pay()
+    error = lost.value
+    assert error.outcome_unknown
+    assert error.client_token is not None
+    assert error.client_token in str(error)  # the message says how to finish the call
+    assert [r.client_token for r in of(emu, "ProcessPayment")] == [error.client_token] * 3
+    assert len(emu.payments()) == 1  # three attempts, one charge
+
+    emu.set_faults()
+    replayed = pay(client_token=error.client_token)
+    assert [p.process_payment_id for p in emu.payments()] == [replayed.process_payment_id]
+    assert replayed.client_token == error.client_token
+    assert payments.get_payment_session(session.payment_session_id).spent == Money.usd("0.3")
 
 
 def test_delete_whose_answer_was_dropped_is_reported_deleted(
