@@ -60,9 +60,8 @@ class MeteringClient(FacadeBase):
         endpoint_url: a custom endpoint (an emulator), when building the client.
         retry: the :class:`RetryPolicy` for every call and for resubmitting
             unprocessed records.
-        product_code: the default ProductCode: sent with legacy records, MeterUsage
-            and RegisterUsage; for new-integration (LicenseArn) records it is never
-            sent but lets records of several licenses share one request.
+        product_code: the default ProductCode of legacy records, MeterUsage and
+            RegisterUsage.
         max_workers: BatchMeterUsage requests in flight at once (1 = sequential).
         max_requests_per_second: the pace for BatchMeterUsage, MeterUsage and
             ResolveCustomer (the service quota is 10; RegisterUsage is held at 5).
@@ -157,6 +156,11 @@ class MeteringClient(FacadeBase):
         one that fails validation is REJECTED with the reason, never raised or dropped.
         Exact duplicates in a chunk are sent once and share one outcome.
 
+        ``product_code`` (else the client's) goes with legacy records. Naming it on the
+        call also says the call's new-integration (LicenseArn) records are all of that
+        product, so records of many licenses share requests (it is still not sent with
+        them); without it each license gets requests of its own.
+
         Raises:
             InvalidInputError: ``records`` is not an iterable of records, or
                 ``product_code`` is malformed (before anything is read or sent).
@@ -175,7 +179,9 @@ class MeteringClient(FacadeBase):
         runner = RequestRunner(self._invoker, self._pacers["BatchMeterUsage"], rng=self._rng)
         return stream_results(
             records,
-            planner=ChunkPlanner(window=self.window, product_code=code),
+            planner=ChunkPlanner(
+                window=self.window, product_code=code, licensed_product_code=product_code
+            ),
             runner=runner,
             clock=self._clock,
             max_workers=self.max_workers,

@@ -8,9 +8,11 @@ For each input item, in order:
 3. Find its group: legacy records go with the request ``ProductCode`` (the call's, else
    the client's; none at all is a rejection); new-integration records go without one.
    A LicenseArn does not spell out its product, so new-integration records share
-   requests only when the caller names their product (the call's or the client's
-   ``product_code``, used for grouping and never sent with them); otherwise each
-   license is its own group, which is always safe but packs fewer records a request.
+   requests only when the call names their product (the call's ``product_code``: used
+   for grouping, never sent with them). Otherwise each license is its own group, which
+   is always safe but packs fewer records a request. The client's default product code
+   is not used for this: it often names a legacy product, and grouping other products'
+   licenses under it would mix products in one request.
 4. Refuse a record too large to fit in any request.
 5. Within the chunk, an exact duplicate (same wire content, same group) is sent once and
    reported with the first copy's outcome; a record for the same customer, dimension and
@@ -153,11 +155,13 @@ class ChunkPlanner:
         *,
         window: TimeWindow,
         product_code: str | None,
+        licensed_product_code: str | None = None,
         max_records: int = MAX_RECORDS_PER_REQUEST,
         max_bytes: int = MAX_REQUEST_BYTES,
     ) -> None:
         self.window = window
         self.product_code = product_code
+        self.licensed_product_code = licensed_product_code
         self.max_records = max_records
         self.max_bytes = max_bytes
 
@@ -222,8 +226,8 @@ class ChunkPlanner:
 
     def _group(self, record: UsageRecord) -> tuple[GroupKey | None, str | None]:
         if not record.is_legacy:
-            if self.product_code is not None:
-                return ("licensed-product", self.product_code), None
+            if self.licensed_product_code is not None:
+                return ("licensed-product", self.licensed_product_code), None
             return ("license", str(record.license_arn)), None
         if self.product_code is None:
             return None, (

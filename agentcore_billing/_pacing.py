@@ -26,7 +26,8 @@ class Pacer:
         rate: the highest rate, in requests per second.
         burst: how many requests may start back to back after an idle spell (1 =
             strictly spaced ``1/rate`` apart).
-        min_rate: the floor for multiplicative decrease (default ``rate / 16``).
+        min_rate: the floor for multiplicative decrease (default ``min(rate / 16, 0.5)``,
+            so even a client configured far above the real quota can fall below it).
         hold: seconds after a throttle during which the rate does not grow back.
         recovery_step: requests per second added back per success (default
             ``rate / 20``).
@@ -59,7 +60,7 @@ class Pacer:
         if burst < 1:
             raise ValueError(f"burst must be >= 1, got {burst!r}")
         self.max_rate = float(rate)
-        self.min_rate = float(min_rate) if min_rate is not None else self.max_rate / 16
+        self.min_rate = float(min_rate) if min_rate is not None else min(self.max_rate / 16, 0.5)
         self.burst = burst
         self.hold = hold
         self.recovery_step = recovery_step if recovery_step is not None else self.max_rate / 20

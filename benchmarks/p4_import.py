@@ -8,6 +8,7 @@ times can be shown too; the target is on the gross ratio.
 
 from __future__ import annotations
 
+import statistics
 import subprocess
 import sys
 import time
@@ -26,6 +27,17 @@ from ._harness import (
 )
 
 TARGET = 1.1
+DEPENDENCIES = (
+    "import pydantic, tenacity, botocore.config, botocore.parsers, botocore.exceptions, "
+    "concurrent.futures, decimal, uuid, json, logging"
+)
+OWN_COST = (
+    f"{DEPENDENCIES}; import time; t = time.perf_counter(); import agentcore_billing; "
+    "print(time.perf_counter() - t)"
+)
+"""The package's own import cost: its modules (and their model classes) on top of
+dependencies that are already imported."""
+
 CASES = {
     "agentcore_billing": "import agentcore_billing",
     "boto3_pydantic": "import boto3, pydantic",
@@ -37,6 +49,22 @@ def _time_once(code: str, env: dict[str, str]) -> float:
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=60)
     return time.perf_counter() - started
+
+
+def own_cost_ms(env: dict[str, str], runs: int) -> float:
+    """Median milliseconds of :data:`OWN_COST` over ``runs`` fresh interpreters."""
+    times = []
+    for _ in range(runs):
+        completed = subprocess.run(
+            [sys.executable, "-c", OWN_COST],
+            env=env,
+            check=True,
+            timeout=60,
+            capture_output=True,
+            text=True,
+        )
+        times.append(float(completed.stdout.strip().splitlines()[-1]))
+    return round(statistics.median(times) * 1e3, 1)
 
 
 def importtime_top(code: str, env: dict[str, str], *, top: int = 12) -> dict[str, Any]:
@@ -51,6 +79,7 @@ def importtime_top(code: str, env: dict[str, str], *, top: int = 12) -> dict[str
     )
     rows: list[tuple[int, int, str]] = []
     top_level: dict[str, int] = {}
+    by_package: dict[str, int] = {}
     for line in completed.stderr.splitlines():
         if not line.startswith("import time:") or "self [us]" in line:
             continue
@@ -59,14 +88,21 @@ def importtime_top(code: str, env: dict[str, str], *, top: int = 12) -> dict[str
             continue
         name = parts[2].strip()
         rows.append((int(parts[0]), int(parts[1]), name))
+        root = name.split(".")[0]
+        by_package[root] = by_package.get(root, 0) + int(parts[0])
         if len(parts[2]) - len(parts[2].lstrip()) <= 1:  # one space: imported by -c itself
             top_level[name] = int(parts[1])
     by_own = sorted(rows, key=lambda r: r[0], reverse=True)[:top]
     ours = sorted(
         (r for r in rows if r[2].startswith("agentcore_billing")), key=lambda r: r[1], reverse=True
     )[:top]
+    heaviest = sorted(by_package.items(), key=lambda kv: kv[1], reverse=True)[:top]
     return {
-        "top_level_cumulative_ms": {k: round(v / 1000, 1) for k, v in top_level.items()},
+        "total_self_ms": round(sum(r[0] for r in rows) / 1000, 1),
+        "self_ms_by_package": {name: round(us / 1000, 1) for name, us in heaviest},
+        "top_level_cumulative_ms": {
+            k: round(v / 1000, 1) for k, v in top_level.items() if v >= 1000
+        },
         "top_own_ms": [{"module": name, "own_ms": round(own / 1000, 1)} for own, _, name in by_own],
         "package_cumulative_ms": [
             {"module": name, "cumulative_ms": round(cum / 1000, 1)} for _, cum, name in ours
@@ -128,6 +164,7 @@ def run(mode: str = "full") -> BenchmarkResult:
             unit="x",
         )
     )
+    result.figures["package_own_import_ms"] = own_cost_ms(env, 3 if mode == "smoke" else 9)
     result.figures["importtime"] = importtime_top(CASES["agentcore_billing"], env)
     result.seconds = round(time.perf_counter() - started, 1)
     return result

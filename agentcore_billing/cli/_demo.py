@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.rule import Rule
 from rich.text import Text
 
-from ._demo_metering import run_metering
+from ._demo_metering import DEMO_QUOTAS, run_metering
 from ._demo_payments import run_payments, run_signup
 from ._options import output_options, settings_of
 from ._output import emit_json, stdout_console
@@ -115,10 +115,6 @@ def demo(ctx: click.Context, records: int, seed: int) -> None:
         emit_json(tour.results)
     else:
         tour.say(f"\nDone in {elapsed:.1f} s. Nothing left this machine.")
-
-
-DEMO_QUOTAS = {"BatchMeterUsage": 50.0}
-"""The demo paces BatchMeterUsage at 50 requests/s and lifts the emulator's quota to match."""
 
 
 def _fixed_clock() -> datetime:

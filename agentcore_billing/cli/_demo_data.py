@@ -7,8 +7,9 @@ same records in the same order. The set holds, besides ordinary hourly usage:
 * revised quantities for an hour already metered (DUPLICATE_RECORD: first write wins);
 * exactly one record from 30 hours ago, outside the 24-hour window (REJECTED before
   anything is sent);
-* a legacy customer (``customer_identifier`` + product code) next to license-based ones,
-  and tagged allocations on some records.
+* tagged allocations on some records and decimal quantities on others.
+
+All customers are license-based buyers of the demo SaaS product (new integrations).
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ class DemoUsage:
 
 
 def seed_buyers(emu: Emulator, demo: DemoData, count: int, rng: random.Random) -> list[Customer]:
-    """The demo data's customers plus enough generated ones for ``count`` records."""
-    buyers = list(demo.customers)
+    """The demo SaaS product's customers plus enough generated ones for ``count`` records."""
+    buyers = [c for c in demo.customers if c.product_code == demo.saas_product_code]
     subscribed_needed = max(4, math.ceil(count / (KEYS_PER_CUSTOMER - 6)))
     index = 0
     while sum(b.subscribed for b in buyers) < subscribed_needed:
@@ -74,7 +75,7 @@ def build_usage(
     """``count`` records: hourly usage, about 1% revisions and one out-of-window record.
 
     Like an hourly job's output, records come customer by customer (which lets the
-    library pack full requests: one license per request). A revision comes at least
+    library pack full requests). A revision comes at least
     ``gap`` records after the record it revises, so it reaches the service (which
     answers DuplicateRecord) instead of being caught as a conflict within one chunk.
     """
@@ -88,7 +89,8 @@ def build_usage(
     ]
     chosen = sorted(rng.sample(range(len(keys)), fresh))
     placed = [(float(i), _record(*_at(keys[k], top_of_hour), rng)) for i, k in enumerate(chosen)]
-    revisable = range(max(0, fresh - gap))
+    billable = {b.license_arn for b in buyers if b.subscribed}
+    revisable = [i for i in range(max(0, fresh - gap)) if placed[i][1].license_arn in billable]
     for i in rng.sample(revisable, min(count - 1 - fresh, len(revisable))):
         placed.append((rng.uniform(i + gap, fresh), _revised(placed[i][1])))
     records = [record for _, record in sorted(placed, key=lambda item: item[0])]
@@ -125,9 +127,8 @@ def _record(buyer: Customer, dimension: str, hour: datetime, rng: random.Random)
         timestamp=timestamp,
         dimension=dimension,
         quantity=quantity,
-        customer_aws_account_id=buyer.customer_aws_account_id if buyer.license_arn else None,
+        customer_aws_account_id=buyer.customer_aws_account_id,
         license_arn=buyer.license_arn,
-        customer_identifier=None if buyer.license_arn else buyer.customer_identifier,
         allocations=allocations,
     )
 
@@ -142,5 +143,4 @@ def _revised(original: UsageRecord) -> UsageRecord:
         quantity=original.quantity + 1,
         customer_aws_account_id=original.customer_aws_account_id,
         license_arn=original.license_arn,
-        customer_identifier=original.customer_identifier,
     )

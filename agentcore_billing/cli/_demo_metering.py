@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 PACE = 100.0
 """BatchMeterUsage requests per second in the demo (the emulator's quota is set to match)."""
+DEMO_QUOTAS = {"BatchMeterUsage": 100.0}
+"""The emulator's request-rate quotas in the demo (AWS: 10 BatchMeterUsage requests/s)."""
 THROTTLE_RATE = 0.02
 UNPROCESSED_RATE = 0.03
 STORM_RATE = 0.3
@@ -37,7 +39,8 @@ def _client(tour: Demo) -> MeteringClient:
     return MeteringClient(
         session=tour.session(),
         endpoint_url=tour.emulator.endpoint_url,
-        product_code=tour.data.legacy_product_code,
+        # Naming the product lets records of different licenses share requests.
+        product_code=tour.data.saas_product_code,
         # One worker and a seeded jitter keep the request order, and so the injected
         # faults, identical from run to run; a short back-off suits a local emulator.
         max_workers=1,
