@@ -56,8 +56,10 @@ class PaymentSessionSummary(ResponseModel):
         return self.created_at + timedelta(minutes=self.expiry_time_in_minutes)
 
 
-class PaymentSession(ResponseModel):
+class PaymentSession(PaymentSessionSummary):
     """A payment session: a spending window for one user, with an optional cap.
+
+    It has every field of :class:`PaymentSessionSummary`, plus the limits and token.
 
     Example:
         >>> from datetime import datetime, timezone
@@ -75,18 +77,6 @@ class PaymentSession(ResponseModel):
         True
     """
 
-    payment_session_id: str = Field(alias="paymentSessionId")
-    """The session id, ``payment-session-`` and 15 more characters."""
-    payment_manager_arn: str = Field(alias="paymentManagerArn")
-    """The payment manager the session belongs to."""
-    user_id: str = Field(alias="userId")
-    """The end user the session was created for."""
-    expiry_time_in_minutes: int = Field(alias="expiryTimeInMinutes")
-    """Minutes from ``created_at`` until the session expires."""
-    created_at: WireDatetime = Field(alias="createdAt")
-    """When the session was created (UTC)."""
-    updated_at: WireDatetime = Field(alias="updatedAt")
-    """When the session was last updated (UTC)."""
     max_spend: Money | None = None
     """The spending cap (wire: ``limits.maxSpendAmount``); ``None`` when uncapped."""
     available_spend: Money | None = None
@@ -133,11 +123,6 @@ class PaymentSession(ResponseModel):
         )
         session._clock = clock
         return session
-
-    @property
-    def expires_at(self) -> datetime:
-        """When the session expires: ``created_at`` plus the expiry time."""
-        return self.created_at + timedelta(minutes=self.expiry_time_in_minutes)
 
     @property
     def spent(self) -> Money | None:

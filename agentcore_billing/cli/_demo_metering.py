@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 PACE = 100.0
 """BatchMeterUsage requests per second in the demo (the emulator's quota is set to match)."""
-DEMO_QUOTAS = {"BatchMeterUsage": 100.0}
+DEMO_QUOTAS = {"BatchMeterUsage": PACE}
 """The emulator's request-rate quotas in the demo (AWS: 10 BatchMeterUsage requests/s)."""
 THROTTLE_RATE = 0.02
 UNPROCESSED_RATE = 0.03

@@ -53,21 +53,13 @@ def demo_payment(kind: str, usd: str, number: int) -> X402Payment | MppPayment:
 
 def run_payments(tour: Demo) -> None:
     """Open a $1.00 session, pay until the budget refuses, show what is left, delete it."""
-    from agentcore_billing import Money, PaymentsClient, RetryPolicy
+    from agentcore_billing import Money
     from agentcore_billing.emulator import FaultConfig
 
     tour.step("1. An agent pays within a budget (AgentCore Payments)")
     throttling = FaultConfig(throttle_rate=THROTTLE_RATE)
     tour.emulator.set_faults({"CreatePaymentSession": throttling, "ProcessPayment": throttling})
-    payments = PaymentsClient(
-        tour.data.payment_manager_arn,
-        session=tour.session(),
-        endpoint_url=tour.emulator.endpoint_url,
-        user_id=tour.data.user_id,
-        agent_name="demo-agent",
-        retry=RetryPolicy(max_attempts=10, initial_delay=0.05, max_delay=0.5),
-        clock=tour.clock,
-    )
+    payments = _client(tour)
     instrument_id = _wallet(tour, payments)
     with payments.payment_session(
         expiry_time_in_minutes=30, max_spend=Money.usd(BUDGET)
@@ -92,6 +84,20 @@ def run_payments(tour: Demo) -> None:
         "charged_by_emulator": len(tour.emulator.payments()),
     }
     tour.emulator.set_faults()
+
+
+def _client(tour: Demo) -> PaymentsClient:
+    from agentcore_billing import PaymentsClient, RetryPolicy
+
+    return PaymentsClient(
+        tour.data.payment_manager_arn,
+        session=tour.session(),
+        endpoint_url=tour.emulator.endpoint_url,
+        user_id=tour.data.user_id,
+        agent_name="demo-agent",
+        retry=RetryPolicy(max_attempts=10, initial_delay=0.05, max_delay=0.5),
+        clock=tour.clock,
+    )
 
 
 def _wallet(tour: Demo, payments: PaymentsClient) -> str:

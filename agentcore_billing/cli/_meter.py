@@ -74,7 +74,12 @@ _SHOWN_PROBLEMS = 20
     default=None,
     help="Input format (default: from the extension).",
 )
-@click.option("--product-code", default=None, help="Product code (legacy customer_identifier).")
+@click.option(
+    "--product-code",
+    default=None,
+    help="The product: needed for customer_identifier (legacy) records; lets records of "
+    "different licenses share requests.",
+)
 @click.option(
     "--report",
     type=click.Path(dir_okay=False, writable=True),
@@ -97,13 +102,14 @@ def meter(
     settings = settings_of(ctx)
     tally = MeterTally(keep_rows=report is not None)
     with _open(file) as stream:
-        lines, fmt, total = _prepare(stream, file, fmt, count=not settings.json)
+        show_progress = not settings.json and stderr_console().is_terminal
+        lines, fmt, total = _prepare(stream, file, fmt, count=show_progress)
         try:
             parsed = read_records(lines, fmt)
         except InputFormatError as err:
             raise CommandError(str(err), exit_code=EXIT_BAD_INPUT) from err
         verb = "Validating" if dry_run else "Metering"
-        with progress_bar(total, enabled=not settings.json, description=verb) as advance:
+        with progress_bar(total, enabled=show_progress, description=verb) as advance:
             records = _records(parsed, tally, advance)
             if dry_run:
                 _validate_only(records, tally, advance)
@@ -193,8 +199,8 @@ def _meter(
 def _validate_only(
     records: Iterable[UsageRecord], tally: MeterTally, advance: Callable[[int], None]
 ) -> None:
-    for _record in records:
-        tally.add_valid()
+    for record in records:
+        tally.add_valid(record)
         advance(1)
 
 

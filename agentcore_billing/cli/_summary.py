@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 MALFORMED = "MALFORMED"
 """The pseudo-outcome of an input line that could not be read (never sent)."""
 
+VALID = "VALID"
+"""The pseudo-outcome of a record that passed validation in a dry run (nothing was sent)."""
+
 OUTCOME_ORDER = (
     "SUCCESS",
     "DUPLICATE_RECORD",
@@ -61,9 +64,12 @@ class MeterTally:
         """Remember which input line ``record`` came from."""
         self._lines[id(record)] = line
 
-    def add_valid(self) -> None:
+    def add_valid(self, record: UsageRecord) -> None:
         """Count one record that passed validation (dry run)."""
         self.valid += 1
+        line = self._lines.pop(id(record), None)
+        if self.keep_rows:
+            self.rows.append(_row(line, VALID, None, None))
 
     def add_malformed(self, line: int, error: str) -> None:
         """Count one input line that could not be read."""
@@ -119,7 +125,7 @@ class MeterTally:
         """The ``--report`` file: the summary counts and one row per input record."""
         return {
             "dry_run": dry_run,
-            "counts": {"VALID": self.valid, MALFORMED: len(self.malformed)}
+            "counts": {VALID: self.valid, MALFORMED: len(self.malformed)}
             if dry_run
             else self.counts(),
             "results": sorted(self.rows, key=_line_key),

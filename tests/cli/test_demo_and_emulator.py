@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from agentcore_billing.cli import cli
@@ -42,50 +43,51 @@ def test_demo_json_is_deterministic_for_a_seed() -> None:
     assert first["payments"]["charged_by_emulator"] == 3
 
 
-def test_emulator_serves_until_interrupted() -> None:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+EMULATOR_ARGS = [
+    "--json",
+    "--demo-data",
+    "--fault",
+    "BatchMeterUsage:throttle_rate=0.1",
+    "--customer",
+    "account=123456789012,product=p-1,identifier=c-1",
+    "--registration-token",
+    "123456789012=secret-token-abc",
+]
+
+
+def _resolve(endpoint_url: str, token: str) -> dict[str, str]:
+    argv = [
+        "resolve-customer",
+        "-",
+        "--json",
+        "--endpoint-url",
+        endpoint_url,
+        "--region",
+        "us-east-1",
+    ]
+    result = CliRunner().invoke(cli, argv, input=token)
+    assert result.exit_code == 0, result.output
+    resolved: dict[str, str] = json.loads(result.stdout)
+    return resolved
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_emulator_serves_until_interrupted(stop: signal.Signals) -> None:
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "agentcore_billing",
-            "emulator",
-            "--json",
-            "--demo-data",
-            "--fault",
-            "BatchMeterUsage:throttle_rate=0.1",
-            "--customer",
-            "account=123456789012,product=p-1,identifier=c-1",
-            "--registration-token",
-            "123456789012=secret-token-abc",
-        ],
+        [sys.executable, "-m", "agentcore_billing", "emulator", *EMULATOR_ARGS],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
         assert server.stdout is not None
         ready = json.loads(server.stdout.readline())
         assert ready["endpoint_url"].startswith("http://127.0.0.1:")
         assert ready["customers"] == ["123456789012"]
-        resolved = CliRunner().invoke(
-            cli,
-            [
-                "resolve-customer",
-                "-",
-                "--json",
-                "--endpoint-url",
-                ready["endpoint_url"],
-                "--region",
-                "us-east-1",
-            ],
-            input="secret-token-abc",
-        )
-        assert resolved.exit_code == 0, resolved.output
-        assert json.loads(resolved.stdout)["customer_identifier"] == "c-1"
+        assert _resolve(ready["endpoint_url"], "secret-token-abc")["customer_identifier"] == "c-1"
     finally:
-        server.send_signal(signal.SIGINT)
+        server.send_signal(stop)
         stdout, stderr = server.communicate(timeout=30)
     assert server.returncode == 0, stderr
     assert "secret-token-abc" not in stdout + stderr

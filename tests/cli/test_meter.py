@@ -116,8 +116,14 @@ def test_dry_run_sends_nothing(
     run: Cli, emulator: Emulator, demo_data: DemoData, tmp_path: Path
 ) -> None:
     good = _write(tmp_path, "good.csv", HEADER, _csv_row(demo_data, 0, "tokens", "3"))
-    result = run("meter", good, "--dry-run")
+    report = tmp_path / "dry.json"
+    result = run("meter", good, "--dry-run", "--report", str(report))
     assert result.exit_code == 0, result.output
+    assert json.loads(report.read_text()) == {
+        "dry_run": True,
+        "counts": {"VALID": 1, "MALFORMED": 0},
+        "results": [{"line": 2, "outcome": "VALID", "metering_record_id": None, "reason": None}],
+    }
     assert "1 valid record(s), 0 malformed line(s); nothing was sent" in result.stdout
     bad = _write(tmp_path, "bad.csv", HEADER, "2026-11-23T10:00:00,tokens,1,1,,")
     result = run("meter", bad, "--dry-run", "--json")

@@ -1,0 +1,225 @@
+"""Facades on real boto3 clients that never reach the network, with a request guard.
+
+Every client gets two hooks:
+
+* ``before-parameter-build``: the parameters the library hands to boto3 are checked
+  against the service model's constraints (lengths, ranges, patterns, enums, required
+  members), an oracle independent of the library's own checks;
+* ``before-send`` (:class:`CannedResponder`): counts requests and answers each one
+  with a valid response, so serialization, signing and parsing stay real.
+
+A test asks :meth:`Guard.call` to run one facade call and learns how many requests it
+sent and which model rules the sent parameters broke.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.model import Shape
+
+from agentcore_billing import MeteringClient, PaymentsClient, RetryPolicy
+from agentcore_billing.testing import CannedResponder
+
+ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:payment-manager/shop-abcdef1234"
+SESSION_ID = "payment-session-abcdefghij12345"
+INSTRUMENT_ID = "payment-instrument-abcdefghij12345"
+CONNECTOR = "coinbase-abcdef1234"
+STAMP = "2026-11-23T10:00:00Z"
+LICENSE = "arn:aws:license-manager::111122223333:license:l-0123456789abcdef0123456789abcdef"
+
+_SESSION = {
+    "paymentSessionId": SESSION_ID,
+    "paymentManagerArn": ARN,
+    "userId": "user-1",
+    "expiryTimeInMinutes": 60,
+    "createdAt": STAMP,
+    "updatedAt": STAMP,
+}
+_INSTRUMENT = {
+    "paymentInstrumentId": INSTRUMENT_ID,
+    "paymentManagerArn": ARN,
+    "paymentConnectorId": CONNECTOR,
+    "userId": "user-1",
+    "paymentInstrumentType": "EMBEDDED_CRYPTO_WALLET",
+    "status": "ACTIVE",
+    "createdAt": STAMP,
+    "updatedAt": STAMP,
+    "paymentInstrumentDetails": {
+        "embeddedCryptoWallet": {"network": "ETHEREUM", "linkedAccounts": [], "walletAddress": "0xab"}
+    },
+}
+_ANSWERS: dict[str, dict[str, Any]] = {
+    "CreatePaymentSession": {"paymentSession": _SESSION},
+    "GetPaymentSession": {"paymentSession": _SESSION},
+    "ListPaymentSessions": {"paymentSessions": [_SESSION]},
+    "DeletePaymentSession": {"status": "DELETED"},
+    "CreatePaymentInstrument": {"paymentInstrument": _INSTRUMENT},
+    "GetPaymentInstrument": {"paymentInstrument": _INSTRUMENT},
+    "ListPaymentInstruments": {"paymentInstruments": [_INSTRUMENT]},
+    "DeletePaymentInstrument": {"status": "DELETED"},
+    "GetPaymentInstrumentBalance": {
+        "paymentInstrumentId": INSTRUMENT_ID,
+        "tokenBalance": {
+            "amount": "1500000", "decimals": 6, "token": "USDC", "network": "ETHEREUM",
+            "chain": "BASE",
+        },
+    },
+    "ProcessPayment": {
+        "processPaymentId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+        "paymentManagerArn": ARN,
+        "paymentSessionId": SESSION_ID,
+        "paymentInstrumentId": INSTRUMENT_ID,
+        "paymentType": "CRYPTO_X402",
+        "status": "PROOF_GENERATED",
+        "paymentOutput": {"cryptoX402": {"version": "1", "payload": {"signature": "0x1"}}},
+        "createdAt": STAMP,
+        "updatedAt": STAMP,
+    },
+    "GetResourcePaymentToken": {
+        "paymentTokenResponse": {"coinbaseCdpTokenResponse": {"bearerToken": "eyJ.e30.sig"}}
+    },
+    "MeterUsage": {"MeteringRecordId": "record-1"},
+    "ResolveCustomer": {
+        "CustomerIdentifier": "",
+        "CustomerAWSAccountId": "111122223333",
+        "ProductCode": "prod-abc123",
+        "LicenseArn": LICENSE,
+        "Metadata": {"AgreementId": "agmt-1"},
+    },
+    "RegisterUsage": {"Signature": "eyJ.e30.sig"},
+}
+
+
+def _answer(operation: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    if operation == "BatchMeterUsage":
+        results = [
+            {"UsageRecord": record, "MeteringRecordId": f"r-{n}", "Status": "Success"}
+            for n, record in enumerate(body.get("UsageRecords") or [])
+        ]
+        return 200, {"Results": results, "UnprocessedRecords": []}
+    return 200, _ANSWERS[operation]
+
+
+# -- the model oracle ------------------------------------------------------------------
+
+
+@functools.cache
+def _pattern(pattern: str) -> tuple[re.Pattern[str], bool]:
+    return re.compile(pattern), pattern.startswith("^") or pattern.endswith("$")
+
+
+def _matches(pattern: str, value: str) -> bool:
+    compiled, anchored = _pattern(pattern)
+    return bool(compiled.search(value) if anchored else compiled.fullmatch(value))
+
+
+def model_violations(shape: Shape, value: Any, path: str = "") -> list[str]:
+    """Constraints of ``shape`` that ``value`` breaks (botocore checks only some)."""
+    found: list[str] = []
+    meta = shape.metadata
+    kind = shape.type_name
+    if kind == "structure":
+        for name in getattr(shape, "required_members", []):
+            if value.get(name) is None:
+                found.append(f"{path}.{name}: required")
+        for name, member in shape.members.items():
+            if value.get(name) is not None:
+                found += model_violations(member, value[name], f"{path}.{name}")
+        return found
+    if kind == "list":
+        for index, item in enumerate(value):
+            found += model_violations(shape.member, item, f"{path}[{index}]")
+    if kind == "map":
+        for key, item in value.items():
+            found += model_violations(shape.value, item, f"{path}.{key}")
+    size = value if kind in ("integer", "long") else len(value) if kind in (
+        "string", "list", "map") else None
+    if size is not None:
+        if meta.get("min") is not None and size < meta["min"]:
+            found.append(f"{path}: below min {meta['min']}")
+        if meta.get("max") is not None and size > meta["max"]:
+            found.append(f"{path}: above max {meta['max']}")
+    if kind == "string":
+        if meta.get("enum") and value not in meta["enum"]:
+            found.append(f"{path}: not in enum")
+        if meta.get("pattern") and not _matches(meta["pattern"], value):
+            found.append(f"{path}: does not match {meta['pattern']}")
+    return found
+
+
+# -- the guard -------------------------------------------------------------------------
+
+
+@dataclass
+class Sent:
+    """What one facade call sent."""
+
+    requests: int
+    violations: list[str] = field(default_factory=list)
+
+
+class Guard:
+    """Clients answered from memory; counts what each call sends."""
+
+    def __init__(self) -> None:
+        self.responder = CannedResponder(answer=_answer)
+        self._violations: list[str] = []
+
+    def client(self, service: str) -> Any:
+        """A real boto3 client (one botocore attempt) wired to this guard."""
+        client = boto3.client(
+            service,
+            region_name="us-east-1",
+            endpoint_url="http://127.0.0.1:9",  # never reached: before-send answers
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=Config(retries={"total_max_attempts": 1}),
+        )
+        client.meta.events.register("before-parameter-build", self._check)
+        self.responder.attach(client)
+        return client
+
+    def _check(self, params: Mapping[str, Any], model: Any, **_: Any) -> None:
+        self._violations += [
+            f"{model.name}{text}" for text in model_violations(model.input_shape, params)
+        ]
+
+    def call(self, fn: Callable[[], Any]) -> tuple[Any, Sent]:
+        """Run ``fn``; return its result (or raise) and what it sent, via ``sent``."""
+        before = len(self.responder.requests)
+        self._violations = []
+        sent = Sent(0)
+        try:
+            return fn(), sent
+        finally:
+            sent.requests = len(self.responder.requests) - before
+            sent.violations = list(self._violations)
+            self.last = sent
+
+    last: Sent = Sent(0)
+
+
+def payments_on(guard: Guard, **kwargs: Any) -> PaymentsClient:
+    """A PaymentsClient on ``guard`` (no retries: every answer is final)."""
+    kwargs.setdefault("user_id", "rely-user")
+    return PaymentsClient(
+        ARN, client=guard.client("bedrock-agentcore"), retry=RetryPolicy.none(), **kwargs
+    )
+
+
+def metering_on(guard: Guard, **kwargs: Any) -> MeteringClient:
+    """A MeteringClient on ``guard`` (sequential, no retries, fixed clock)."""
+    kwargs.setdefault("product_code", "prod-abc123")
+    return MeteringClient(
+        client=guard.client("meteringmarketplace"),
+        retry=RetryPolicy.none(),
+        max_workers=1,
+        **kwargs,
+    )
