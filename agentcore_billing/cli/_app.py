@@ -17,7 +17,7 @@ HELP = """Take money and report usage on AWS: AgentCore Payments and Marketplace
 Exit codes (all commands):
   0  success
   1  the command ran but failed: a service error, or records not accepted
-  2  bad input or usage: malformed line, bad option, missing region or profile
+  2  bad input or usage: malformed line, bad option, missing region or credentials
   130 interrupted
 
 Errors are printed as one line on stderr; --debug shows the traceback.

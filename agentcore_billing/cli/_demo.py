@@ -20,7 +20,7 @@ from rich.text import Text
 
 from ._demo_metering import DEMO_QUOTAS, run_metering
 from ._demo_payments import run_payments, run_signup
-from ._options import output_options, settings_of
+from ._options import output_options, refuse_aws_options, settings_of
 from ._output import emit_json, stdout_console
 
 if TYPE_CHECKING:
@@ -95,6 +95,7 @@ def demo(ctx: click.Context, records: int, seed: int) -> None:
     """Run the tour; exit 0 when every step behaved as the story says."""
     from agentcore_billing.emulator import Emulator
 
+    refuse_aws_options(ctx, "demo")
     settings = settings_of(ctx)
     started = _monotonic()
     with Emulator(seed=seed, clock=_fixed_clock, quotas=DEMO_QUOTAS) as emulator:

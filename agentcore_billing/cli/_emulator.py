@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._options import PAYMENT_MANAGER_ENV, output_options, settings_of
+from ._options import PAYMENT_MANAGER_ENV, output_options, refuse_aws_options, settings_of
 from ._output import EXIT_BAD_INPUT, CommandError, key_value_table, stdout_console
 
 if TYPE_CHECKING:
@@ -97,6 +97,7 @@ def emulator(
     """Build the emulator from the options, print where it listens, serve until Ctrl-C."""
     from agentcore_billing.emulator import NO_QUOTAS, Emulator, parse_fault_specs
 
+    refuse_aws_options(ctx, "emulator")
     settings = settings_of(ctx)
     try:
         configs = parse_fault_specs(faults)

@@ -59,7 +59,8 @@ for stdin it is guessed from the first line.
 Exit codes:
   0  every record was accepted (SUCCESS)
   1  some records were not accepted (any other outcome)
-  2  bad input: a malformed line (the rest were still sent) or a usage error
+  2  bad input: a malformed line (the rest were still sent), a usage error,
+     or missing configuration (region, credentials)
 """
 
 _SHOWN_PROBLEMS = 20
@@ -86,7 +87,12 @@ _SHOWN_PROBLEMS = 20
     default=None,
     help="Write per-record results (line, outcome, metering_record_id, reason) as JSON.",
 )
-@click.option("--dry-run", is_flag=True, help="Only read and validate the input; send nothing.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Only read the input and check its field rules; send nothing (the 24-hour "
+    "window is checked when sending).",
+)
 @aws_options
 @click.pass_context
 def meter(

@@ -86,6 +86,24 @@ def aws_options(f: F) -> F:
     return f
 
 
+def refuse_aws_options(ctx: click.Context, command: str) -> None:
+    """Fail when AWS connection options reach a command that runs its own emulator."""
+    settings = settings_of(ctx)
+    given = [
+        name
+        for name, value in (
+            ("--endpoint-url", settings.endpoint_url),
+            ("--region", settings.region),
+            ("--profile", settings.profile),
+        )
+        if value is not None
+    ]
+    if given:
+        raise click.UsageError(
+            f"{command} runs its own local emulator; {', '.join(given)} does not apply", ctx
+        )
+
+
 def boto_session(settings: Settings) -> boto3.Session | None:
     """A boto3 session for ``--profile``; ``None`` lets the library build its own."""
     if settings.profile is None:

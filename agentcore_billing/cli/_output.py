@@ -160,10 +160,12 @@ def describe_error(exc: BaseException) -> str:
         text = str(exc)
     else:
         text = str(exc) or type(exc).__name__
-        if not _is_library_error(exc):
-            text = f"{type(exc).__name__}: {text}"
-        elif _is_configuration_error(exc):
+        if _is_configuration_error(exc):
             text += " (on the command line: --region, --profile)"
+        elif not _is_library_error(exc):
+            text = f"{type(exc).__name__}: {text}"
+            if not _is_environment_error(exc):
+                text += " (unexpected: --debug shows the traceback)"
     return " ".join(text.split())
 
 
@@ -192,6 +194,13 @@ def _is_library_error(exc: BaseException) -> bool:
     from agentcore_billing import AgentCoreBillingError
 
     return isinstance(exc, AgentCoreBillingError)
+
+
+def _is_environment_error(exc: BaseException) -> bool:
+    """Errors of the surroundings (files, AWS config), not of this program."""
+    from botocore.exceptions import BotoCoreError
+
+    return isinstance(exc, (OSError, BotoCoreError))
 
 
 def _is_configuration_error(exc: BaseException) -> bool:

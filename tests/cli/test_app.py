@@ -119,3 +119,39 @@ def test_an_unknown_profile_is_one_line(demo_data: DemoData) -> None:
     )
     assert result.exit_code == 2
     assert len(lines(result.stderr)) == 1 and "no-such-profile" in result.stderr
+
+
+def test_error_descriptions_are_single_lines_with_the_right_exit_codes() -> None:
+    from botocore.exceptions import ProfileNotFound
+    from pydantic import BaseModel, ValidationError
+
+    from agentcore_billing import ConfigurationError, ThrottlingError
+    from agentcore_billing.cli._output import describe_error, exit_code_for, mask
+
+    class Model(BaseModel):
+        amount: int
+
+    try:
+        Model(amount="secret-looking-value")  # type: ignore[arg-type]
+    except ValidationError as err:
+        validation = err
+    throttled = ThrottlingError(
+        operation="CreatePaymentSession",
+        code="ThrottlingException",
+        message="Rate exceeded\nslow down",
+        http_status=429,
+        request_id="abc",
+    )
+    cases = [
+        (throttled, 1, "CreatePaymentSession [request abc]: ThrottlingException (HTTP 429)"),
+        (validation, 2, "amount: Input should be a valid integer"),
+        (ConfigurationError("no region"), 2, "no region (on the command line: --region"),
+        (ProfileNotFound(profile="p"), 2, "ProfileNotFound: The config profile (p)"),
+        (KeyError("x"), 1, "KeyError: 'x' (unexpected: --debug shows the traceback)"),
+    ]
+    for exc, code, start in cases:
+        text = describe_error(exc)
+        assert text.startswith(start), text
+        assert "\n" not in text and "secret-looking-value" not in text
+        assert exit_code_for(exc) == code
+    assert mask("token abc and abc", ["abc", ""]) == "token *** and ***"

@@ -103,3 +103,12 @@ def test_emulator_refuses_bad_specs_before_serving() -> None:
     assert bad_customer.exit_code == 2 and "--customer: needs account=" in bad_customer.stderr
     bad_token = runner.invoke(cli, ["emulator", "--registration-token", "999=tok-secret"])
     assert bad_token.exit_code == 2 and "tok-secret" not in bad_token.output
+
+
+def test_demo_and_emulator_refuse_connection_options() -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--endpoint-url", "http://127.0.0.1:1", "demo"])
+    assert result.exit_code == 2
+    assert "demo runs its own local emulator; --endpoint-url does not apply" in result.stderr
+    result = runner.invoke(cli, ["--region", "eu-west-1", "emulator"])
+    assert result.exit_code == 2 and "--region does not apply" in result.stderr

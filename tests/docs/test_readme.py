@@ -62,3 +62,35 @@ def test_the_two_commands_are_the_ones_ci_and_dev_py_run() -> None:
     ci = (Path(__file__).resolve().parents[2] / ".ci" / "run").read_text(encoding="utf-8")
     assert "python3 dev.py test" in README and "exec python3 dev.py test" in ci
     assert "python3 dev.py demo" in README
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _dev_env_is_current() -> bool:
+    import hashlib
+
+    stamp = ROOT / ".venv" / ".installed-from"
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    return stamp.exists() and stamp.read_text() == wanted
+
+
+@pytest.mark.skipif(
+    not _dev_env_is_current(),
+    reason="dev.py has not set up .venv here (it has on CI, before the tests run), and "
+    "the test must not install anything",
+)
+def test_the_readme_demo_command_runs() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "dev.py"), "demo", "--records", "200"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "Outcome of 200 records" in result.stdout

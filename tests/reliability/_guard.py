@@ -27,6 +27,8 @@ from botocore.model import Shape
 from agentcore_billing import MeteringClient, PaymentsClient, RetryPolicy
 from agentcore_billing.testing import CannedResponder
 
+from ._support import NOW
+
 ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:payment-manager/shop-abcdef1234"
 SESSION_ID = "payment-session-abcdefghij12345"
 INSTRUMENT_ID = "payment-instrument-abcdefghij12345"
@@ -158,9 +160,11 @@ def model_violations(shape: Shape, value: Any, path: str = "") -> list[str]:
 
 
 @dataclass
-class Sent:
-    """What one facade call sent."""
+class Outcome:
+    """What one facade call returned or raised, and what it sent."""
 
+    result: Any
+    error: Exception | None
     requests: int
     violations: list[str] = field(default_factory=list)
 
@@ -191,19 +195,18 @@ class Guard:
             f"{model.name}{text}" for text in model_violations(model.input_shape, params)
         ]
 
-    def call(self, fn: Callable[[], Any]) -> tuple[Any, Sent]:
-        """Run ``fn``; return its result (or raise) and what it sent, via ``sent``."""
+    def run(self, fn: Callable[[], Any]) -> Outcome:
+        """Run one facade call; never raises (the error is part of the outcome)."""
         before = len(self.responder.requests)
         self._violations = []
-        sent = Sent(0)
+        result: Any = None
+        error: Exception | None = None
         try:
-            return fn(), sent
-        finally:
-            sent.requests = len(self.responder.requests) - before
-            sent.violations = list(self._violations)
-            self.last = sent
-
-    last: Sent = Sent(0)
+            result = fn()
+        except Exception as err:
+            error = err
+        sent = len(self.responder.requests) - before
+        return Outcome(result, error, sent, list(self._violations))
 
 
 def payments_on(guard: Guard, **kwargs: Any) -> PaymentsClient:
@@ -217,6 +220,7 @@ def payments_on(guard: Guard, **kwargs: Any) -> PaymentsClient:
 def metering_on(guard: Guard, **kwargs: Any) -> MeteringClient:
     """A MeteringClient on ``guard`` (sequential, no retries, fixed clock)."""
     kwargs.setdefault("product_code", "prod-abc123")
+    kwargs.setdefault("clock", lambda: NOW)
     return MeteringClient(
         client=guard.client("meteringmarketplace"),
         retry=RetryPolicy.none(),
