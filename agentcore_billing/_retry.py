@@ -136,12 +136,24 @@ class Retrier:
         """Call ``fn`` until it succeeds, fails for good, or the budget runs out.
 
         The last error is re-raised unchanged; ``on_retry(error, attempt, wait)`` is
-        called before each wait.
+        called before each wait. The first attempt is a plain call: the tenacity loop
+        is built only once a retryable failure needs it (most calls never do).
         """
         started = self.monotonic()
+        try:
+            return fn()
+        except ServiceError as first:
+            if not first.retryable or self.policy.max_attempts <= 1:
+                raise
+            failure = first
+        wait = self._backoff(1)
+        if self._past_deadline(started, wait):
+            raise failure
+        self._announce(operation, failure, 1, wait, on_retry)
+        self.sleep(wait)
         retrying = Retrying(
             stop=self._stop(started),
-            wait=self._wait,
+            wait=lambda state: self._backoff(state.attempt_number + 1),
             retry=retry_if_exception(is_retryable),
             sleep=self.sleep,
             reraise=True,
@@ -149,44 +161,53 @@ class Retrier:
         )
         return retrying(fn)
 
-    def _wait(self, state: RetryCallState) -> float:
+    def _backoff(self, retry_number: int) -> float:
         draw = self._rng.random() if self._rng is not None else None
-        return self.policy.backoff(state.attempt_number, jitter_draw=draw)
+        return self.policy.backoff(retry_number, jitter_draw=draw)
+
+    def _past_deadline(self, started: float, upcoming_sleep: float) -> bool:
+        deadline = self.policy.deadline
+        return deadline is not None and self.monotonic() - started + upcoming_sleep > deadline
 
     def _stop(self, started: float) -> Callable[[RetryCallState], bool]:
-        policy = self.policy
-
+        # Tenacity counts from the second attempt: the first ran before it was built.
         def stop(state: RetryCallState) -> bool:
-            if state.attempt_number >= policy.max_attempts:
+            if state.attempt_number + 1 >= self.policy.max_attempts:
                 return True
-            if policy.deadline is None:
-                return False
-            elapsed = self.monotonic() - started
-            return elapsed + state.upcoming_sleep > policy.deadline
+            return self._past_deadline(started, state.upcoming_sleep)
 
         return stop
 
-    @staticmethod
     def _before_sleep(
-        operation: str, on_retry: Callable[[BaseException, int, float], None] | None
+        self, operation: str, on_retry: Callable[[BaseException, int, float], None] | None
     ) -> Callable[[RetryCallState], None]:
         def before_sleep(state: RetryCallState) -> None:
             error = state.outcome.exception() if state.outcome is not None else None
-            if error is None:
-                return
-            if isinstance(error, ServiceError):
-                logger.debug(
-                    "retrying %s after attempt %d: %s (request %s), waiting %.3fs",
-                    operation,
-                    state.attempt_number,
-                    error.code,
-                    error.request_id or "-",
-                    state.upcoming_sleep,
-                )
-            if on_retry is not None:
-                on_retry(error, state.attempt_number, state.upcoming_sleep)
+            if error is not None:
+                attempt = state.attempt_number + 1
+                self._announce(operation, error, attempt, state.upcoming_sleep, on_retry)
 
         return before_sleep
+
+    @staticmethod
+    def _announce(
+        operation: str,
+        error: BaseException,
+        attempt: int,
+        wait: float,
+        on_retry: Callable[[BaseException, int, float], None] | None,
+    ) -> None:
+        if isinstance(error, ServiceError):
+            logger.debug(
+                "retrying %s after attempt %d: %s (request %s), waiting %.3fs",
+                operation,
+                attempt,
+                error.code,
+                error.request_id or "-",
+                wait,
+            )
+        if on_retry is not None:
+            on_retry(error, attempt, wait)
 
 
 def _default_monotonic() -> float:
