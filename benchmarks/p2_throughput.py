@@ -53,12 +53,14 @@ class Scenario:
     unprocessed_rate: float = 0.005
     repetitions: int = 3
     max_seconds_per_run: float = 120.0
+    max_seconds: float = 300.0
+    """No new repetition starts after this many seconds (one of each side always runs)."""
 
 
 SIZES: dict[str, Scenario] = {
     "full": Scenario(records=20_000),
-    "quick": Scenario(records=2_500, repetitions=1, max_seconds_per_run=30.0),
-    "smoke": Scenario(records=100, repetitions=1, max_seconds_per_run=20.0),
+    "quick": Scenario(records=2_500, repetitions=1, max_seconds_per_run=30.0, max_seconds=60.0),
+    "smoke": Scenario(records=100, repetitions=1, max_seconds_per_run=20.0, max_seconds=40.0),
 }
 
 
@@ -246,6 +248,9 @@ def run(mode: str = "full") -> BenchmarkResult:
             scenario, result.notes, requests=5 if mode == "smoke" else 20
         )
         for rep in range(scenario.repetitions):
+            if rep and time.perf_counter() - started > scenario.max_seconds:
+                result.notes.append(f"stopped after {rep} repetitions (time budget)")
+                break
             for side in order if rep % 2 == 0 else order[::-1]:
                 runs[side].append(_measure(side, scenario, raw, typed, seed=rep))
     result.figures["scenario"] = {
