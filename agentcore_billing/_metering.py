@@ -152,8 +152,10 @@ class MeteringClient(FacadeBase):
 
         ``records`` may be any iterable (a generator of millions works): it is read
         ``chunk_size`` at a time, and each chunk's results are yielded before the next
-        is read. Records may be :class:`UsageRecord` objects or dicts of its fields;
-        one that fails validation is REJECTED with the reason, never raised or dropped.
+        is read (with ``max_workers`` above 1, once a chunk has needed several
+        requests, one chunk is read and sent ahead so the workers stay busy).
+        Records may be :class:`UsageRecord` objects or dicts of its fields; one that
+        fails validation is REJECTED with the reason, never raised or dropped.
         Exact duplicates in a chunk are sent once and share one outcome.
 
         ``product_code`` (else the client's) goes with legacy records. Naming it on the

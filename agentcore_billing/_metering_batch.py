@@ -1,22 +1,27 @@
 """The streaming BatchMeterUsage pipeline: chunk, plan, send in parallel, yield in order.
 
-The input is read lazily, ``chunk_size`` records at a time. Each chunk is planned (see
-:mod:`._metering_plan`), its requests run on up to ``max_workers`` threads (inline when
-``max_workers`` is 1, so the request sequence is deterministic), and its results are
-yielded in input order before the next chunk is read. Memory therefore stays bounded by
-the chunk, whatever the length of the input.
+The input is read lazily, ``chunk_size`` records at a time, and each chunk is planned
+(see :mod:`._metering_plan`). With one worker, or while no chunk has needed more than one
+request, requests run inline (so the request sequence is deterministic) and a chunk's
+results are yielded before the next chunk is read. With several workers, requests run on
+a thread pool created on first need, and the next chunk is read, planned and queued
+before the previous one's results are yielded, so the workers do not drain at every chunk
+boundary. At most two chunks are held at once, and results are yielded in input order:
+memory stays bounded whatever the length of the input.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 from ._batching import chunked
 from ._clock import Clock
 from ._metering_models import UsageRecordResult
-from ._metering_plan import ChunkPlanner, Final, Request
+from ._metering_plan import ChunkPlan, ChunkPlanner, Final, Request
 from ._metering_send import RequestRunner
 
 logger = logging.getLogger(__name__)
@@ -32,11 +37,8 @@ def stream_results(
     chunk_size: int,
 ) -> Iterator[UsageRecordResult]:
     """Yield one :class:`UsageRecordResult` per input record, in input order."""
-    pool = (
-        ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="agentcore-metering")
-        if max_workers > 1
-        else None
-    )
+    pool: ThreadPoolExecutor | None = None
+    queued: deque[tuple[ChunkPlan, list[_Answer]]] = deque()
     try:
         for chunk in chunked(enumerate(records), chunk_size):
             plan = planner.plan(chunk, now=clock(), refused_groups=runner.refused.get)
@@ -46,22 +48,38 @@ def stream_results(
                 len(plan.finals) + len(plan.copies),
                 len(plan.requests),
             )
-            answers = _execute(plan.requests, runner, pool)
-            yield from plan.results(answers)
+            # A pool costs more than it saves for one request: create it only when a
+            # chunk has several requests to overlap.
+            if pool is None and max_workers > 1 and len(plan.requests) > 1:
+                pool = ThreadPoolExecutor(
+                    max_workers=max_workers, thread_name_prefix="agentcore-metering"
+                )
+            queued.append((plan, _start(plan.requests, runner, pool)))
+            # Keep one chunk queued behind the one being settled (none when inline).
+            while len(queued) > (1 if pool is not None else 0):
+                yield from _settled(*queued.popleft())
+        while queued:
+            yield from _settled(*queued.popleft())
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _execute(
+_Answer = Callable[[], dict[int, Final]]
+"""Returns one request's final outcomes (waiting for them when the request runs on a pool)."""
+
+
+def _start(
     requests: list[Request], runner: RequestRunner, pool: ThreadPoolExecutor | None
-) -> dict[int, Final]:
-    answers: dict[int, Final] = {}
+) -> list[_Answer]:
+    """Submit ``requests`` to ``pool``; without a pool, defer each to when it is needed."""
     if pool is None:
-        for group, entries in requests:
-            answers.update(runner.run(group, entries))
-        return answers
-    futures = [pool.submit(runner.run, group, entries) for group, entries in requests]
-    for future in futures:
-        answers.update(future.result())
-    return answers
+        return [functools.partial(runner.run, group, entries) for group, entries in requests]
+    return [pool.submit(runner.run, group, entries).result for group, entries in requests]
+
+
+def _settled(plan: ChunkPlan, answers: list[_Answer]) -> Iterator[UsageRecordResult]:
+    finals: dict[int, Final] = {}
+    for answer in answers:
+        finals.update(answer())
+    return plan.results(finals)

@@ -26,7 +26,7 @@ than 1 MB.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -37,8 +37,8 @@ from pydantic import ValidationError
 from ._batching import (
     MAX_RECORDS_PER_REQUEST,
     MAX_REQUEST_BYTES,
+    PLAIN_RECORD_MAX_BYTES,
     GroupKey,
-    buyer_of,
     pack,
     request_overhead,
     wire_json,
@@ -63,13 +63,31 @@ class Entry:
 
     index: int
     wire: dict[str, Any]
-    text: str
     group: GroupKey
+    _text: str | None = field(default=None, repr=False)
+
+    @property
+    def text(self) -> str:
+        """The canonical JSON of ``wire`` (computed on first use)."""
+        if self._text is None:
+            self._text = wire_json(self.wire)
+        return self._text
 
     @property
     def size(self) -> int:
         """Bytes of this record in the request body."""
         return len(self.text)
+
+    @property
+    def key(self) -> Hashable:
+        """Equal for two entries exactly when their wire content is equal.
+
+        A record without allocations is keyed on its wire values (cheaper than JSON);
+        datetimes compare by instant, as their epoch seconds on the wire do.
+        """
+        if "UsageAllocations" in self.wire:
+            return self.text
+        return tuple(self.wire.items())
 
 
 Request = tuple[GroupKey, list[Entry]]
@@ -174,15 +192,16 @@ class ChunkPlanner:
     ) -> ChunkPlan:
         """Plan one chunk; ``refused_groups`` names groups already refused as a whole."""
         plan = ChunkPlan(inputs=list(items))
-        seen: dict[tuple[GroupKey, str], int] = {}
-        hours: dict[tuple[Any, ...], tuple[int, Decimal]] = {}
+        moment = _Moment(now, *self.window.span(now))
+        seen: dict[tuple[GroupKey, Hashable], int] = {}
+        hours: dict[tuple[Any, ...], tuple[int, int | Decimal]] = {}
         groups: dict[GroupKey, list[Entry]] = {}
         for index, item in plan.inputs:
-            admitted = self._admit(plan, index, item, now, refused_groups)
+            admitted = self._admit(plan, index, item, moment, refused_groups)
             if admitted is None:
                 continue
             entry, record = admitted
-            first = seen.setdefault((entry.group, entry.text), index)
+            first = seen.setdefault((entry.group, entry.key), index)
             if first != index:
                 plan.copies[index] = first
                 continue
@@ -192,32 +211,39 @@ class ChunkPlanner:
                 continue
             groups.setdefault(entry.group, []).append(entry)
         for group, entries in groups.items():
-            overhead = request_overhead(request_product_code(group))
-            for batch in pack(
-                entries,
-                lambda entry: entry.size,
-                overhead=overhead,
-                max_items=self.max_records,
-                max_bytes=self.max_bytes,
-            ):
-                plan.requests.append((group, batch))
+            plan.requests.extend((group, batch) for batch in self._pack(group, entries))
         return plan
+
+    def _pack(self, group: GroupKey, entries: list[Entry]) -> Iterator[list[Entry]]:
+        overhead = request_overhead(request_product_code(group))
+        sized = self._sizes_matter(overhead) or any(_allocated(entry) for entry in entries)
+        return pack(
+            entries,
+            _entry_size if sized else _no_size,
+            overhead=overhead,
+            max_items=self.max_records,
+            max_bytes=self.max_bytes,
+        )
+
+    def _sizes_matter(self, overhead: int) -> bool:
+        """Whether a request of records without allocations could reach the byte limit."""
+        full = self.max_records * (PLAIN_RECORD_MAX_BYTES + len(", "))
+        return overhead + full >= self.max_bytes
 
     def _admit(
         self,
         plan: ChunkPlan,
         index: int,
         item: object,
-        now: datetime,
+        moment: _Moment,
         refused_groups: Callable[[GroupKey], str | None],
     ) -> tuple[Entry, UsageRecord] | None:
         record, reason = _as_record(item)
         if record is not None:
             group, reason = self._group(record)
-            reason = reason or _window_reason(self.window, record, now)
+            reason = reason or _window_reason(self.window, record, moment)
             if group is not None and reason is None:
-                wire = record.to_wire()
-                entry = Entry(index, wire, wire_json(wire), group)
+                entry = Entry(index, record.to_wire(), group)
                 reason = self._size_reason(entry) or _refused_reason(refused_groups(group))
                 if reason is None:
                     return entry, record
@@ -238,12 +264,36 @@ class ChunkPlanner:
 
     def _size_reason(self, entry: Entry) -> str | None:
         overhead = request_overhead(request_product_code(entry.group))
+        if not (_allocated(entry) or self._sizes_matter(overhead)):
+            return None
         if overhead + entry.size < self.max_bytes:
             return None
         return (
             f"record: {entry.size} bytes serialized; a BatchMeterUsage request must stay "
             f"under {self.max_bytes} bytes (fewer or smaller allocations)"
         )
+
+
+@dataclass(frozen=True)
+class _Moment:
+    """The current time for one chunk, with the accepted timestamp span worked out once."""
+
+    now: datetime
+    too_old: datetime
+    floor: datetime
+    latest: datetime
+
+
+def _allocated(entry: Entry) -> bool:
+    return "UsageAllocations" in entry.wire
+
+
+def _entry_size(entry: Entry) -> int:
+    return entry.size
+
+
+def _no_size(entry: Entry) -> int:
+    return 0
 
 
 def _as_record(item: object) -> tuple[UsageRecord | None, str | None]:
@@ -255,9 +305,12 @@ def _as_record(item: object) -> tuple[UsageRecord | None, str | None]:
         return None, describe_validation_error(err)
 
 
-def _window_reason(window: TimeWindow, record: UsageRecord, now: datetime) -> str | None:
-    reason = window.violation(record.timestamp, now)
-    return None if reason is None else f"timestamp: {record.timestamp.isoformat()} {reason}"
+def _window_reason(window: TimeWindow, record: UsageRecord, moment: _Moment) -> str | None:
+    ts = record.timestamp
+    if ts.tzinfo is not None and moment.too_old < ts <= moment.latest and moment.floor <= ts:
+        return None
+    reason = window.violation(ts, moment.now)
+    return None if reason is None else f"timestamp: {ts.isoformat()} {reason}"
 
 
 def _refused_reason(code: str | None) -> str | None:
@@ -267,15 +320,24 @@ def _refused_reason(code: str | None) -> str | None:
 
 
 def _conflict(
-    hours: dict[tuple[Any, ...], tuple[int, Decimal]], entry: Entry, record: UsageRecord
+    hours: dict[tuple[Any, ...], tuple[int, int | Decimal]], entry: Entry, record: UsageRecord
 ) -> str | None:
-    key = (entry.group, *buyer_of(entry.wire), record.dimension, record.hour)
-    value = Decimal(record.quantity)
+    hour = record.hour
+    key = (
+        entry.group,
+        record.customer_identifier,
+        record.customer_aws_account_id,
+        record.license_arn,
+        record.dimension,
+        hour,
+    )
+    # Quantities compare by value as they are: 17 == Decimal("17.00").
+    value = record.quantity
     first_index, first_value = hours.setdefault(key, (entry.index, value))
     if first_index == entry.index or first_value == value:
         return None
     return (
         f"conflict: record #{first_index} has the same customer, dimension and hour "
-        f"({record.hour:%Y-%m-%dT%H}:00Z) with quantity {first_value}, this one {value}; "
+        f"({hour:%Y-%m-%dT%H}:00Z) with quantity {first_value}, this one {value}; "
         "the service would bill only the first (DuplicateRecord)"
     )

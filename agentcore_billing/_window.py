@@ -87,6 +87,28 @@ class TimeWindow(BaseModel):
             return f"is from the previous month ({ts:%Y-%m}): refused after {_iso(closes)}"
         return None
 
+    def span(self, now: datetime) -> tuple[datetime, datetime, datetime]:
+        """``(too_old, floor, latest)``: at ``now`` an aware timestamp ``ts`` is accepted
+        exactly when ``too_old < ts``, ``floor <= ts`` and ``ts <= latest``.
+
+        Computed once for many timestamps, it spares :meth:`violation`'s per-call
+        conversions; call :meth:`violation` for the words when a timestamp falls outside.
+
+        Example:
+            >>> from datetime import datetime, timezone
+            >>> now = datetime(2026, 11, 23, 10, 30, tzinfo=timezone.utc)
+            >>> too_old, floor, latest = TimeWindow().span(now)
+            >>> print(too_old, latest, sep="\n")
+            2026-11-22 10:30:00+00:00
+            2026-11-23 10:35:00+00:00
+        """
+        current = now.astimezone(timezone.utc)
+        floor = datetime.min.replace(tzinfo=timezone.utc)
+        month_start = current.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        if current >= month_start + self.month_end_grace:
+            floor = month_start
+        return current - self.max_age, floor, current + self.max_clock_skew
+
     def check(self, timestamp: datetime, now: datetime, *, field: str = "timestamp") -> None:
         """Raise :class:`InvalidInputError` naming ``field`` when ``timestamp`` is refused.
 

@@ -275,8 +275,11 @@ def test_throttling_past_the_budget_leaves_records_unprocessed(kit: Any) -> None
     assert len(fake.bodies) == 2
     assert report.counts[MeteringOutcome.UNPROCESSED] == 3
     assert (report.unprocessed[0].reason or "").startswith("ThrottlingException")
-    assert clock.sleeps == [0.1, 0.5]  # the retry's pacing slot, then the back-off
-    assert metering._pacers["BatchMeterUsage"].rate == 5.0  # AIMD halved it
+    # The back-off only: the retry's pacing slot (0.1 s away) falls inside it.
+    assert clock.sleeps == [0.5]
+    # Every outcome was a throttle (a share of 100 %), the second after the first one's
+    # hold: two halvings.
+    assert metering._pacers["BatchMeterUsage"].rate == pytest.approx(10 * 0.5**2)
 
 
 def test_server_errors_are_retried_then_succeed(kit: Any) -> None:
@@ -291,7 +294,7 @@ def test_server_errors_are_retried_then_succeed(kit: Any) -> None:
     metering, clock = kit.make_metering(client, product_code=kit.PRODUCT)
     report = metering.batch_meter_usage([kit.legacy(0)])
     assert report.ok and len(fake.bodies) == 2
-    assert clock.sleeps == [0.1, 0.5]  # a pacing slot for the retry, then the back-off
+    assert clock.sleeps == [0.5]  # the back-off; the retry's pacing slot falls inside it
 
 
 def test_each_outcome_is_counted(kit: Any) -> None:

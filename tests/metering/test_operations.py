@@ -67,7 +67,7 @@ def test_meter_usage_retries_reuse_one_client_token(kit: Any) -> None:
         stub.assert_no_pending_responses()
     assert result.metering_record_id == "mr-1"
     assert len(sent) == 3 and len(set(sent)) == 1 and sent[0] == result.client_token
-    assert clock.sleeps == [0.1, 0.5, 1.0]  # retry pacing slot, then back-off 0.5 and 1.0
+    assert clock.sleeps == [0.5, 1.0]  # the back-offs; each retry's pacing slot falls inside
 
 
 def test_meter_usage_errors_carry_the_token(kit: Any) -> None:

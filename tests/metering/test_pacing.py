@@ -35,9 +35,9 @@ def test_idle_time_is_not_banked_beyond_the_burst() -> None:
     assert [bursty.acquire() for _ in range(4)] == pytest.approx([0, 0, 0, 0.1])
 
 
-def test_throttle_halves_the_rate_once_per_hold_and_recovers_additively() -> None:
-    pacer, clock = _pacer(10.0, hold=1.0, recovery_step=1.0)
-    pacer.on_throttle()
+def test_throttling_lowers_the_rate_once_per_hold_and_recovers_additively() -> None:
+    pacer, clock = _pacer(10.0, hold=1.0, recovery_step=1.0, decrease=0.5)
+    pacer.on_throttle()  # the first outcome, throttled: a share of 100 %
     assert pacer.rate == 5.0
     pacer.on_throttle()  # a second worker throttled in the same hold period
     assert pacer.rate == 5.0
@@ -47,12 +47,55 @@ def test_throttle_halves_the_rate_once_per_hold_and_recovers_additively() -> Non
     pacer.on_success()
     pacer.on_success()
     assert pacer.rate == 7.0
-    pacer.on_throttle()
+    pacer.on_throttle()  # 3 throttles in 6 outcomes
     assert pacer.rate == 3.5
     for _ in range(20):
         clock.advance(1.0)
         pacer.on_success()
     assert pacer.rate == 10.0  # never above the configured rate
+
+
+def test_a_lone_throttle_among_successes_leaves_the_rate() -> None:
+    pacer, clock = _pacer(100.0)
+    for _ in range(50):
+        pacer.on_success()
+    pacer.on_throttle()  # 1 in the last 20 outcomes: random, not the quota
+    assert pacer.rate == 100.0
+    for step in range(500):  # 2 % of requests throttled at random, spread out
+        clock.advance(0.01)
+        pacer.on_throttle() if step % 50 == 0 else pacer.on_success()
+    assert pacer.rate == 100.0
+
+
+def test_sustained_throttling_keeps_lowering_the_rate() -> None:
+    pacer, clock = _pacer(100.0, hold=0.5)
+    for _ in range(40):
+        pacer.on_success()
+    for step in range(200):  # half the requests throttled: the quota is below the pace
+        clock.advance(0.01)
+        pacer.on_throttle() if step % 2 else pacer.on_success()
+    # Four hold periods went by, each starting with a decrease; recovery cannot keep up.
+    assert pacer.rate < 100.0 * 0.75**2
+
+
+def test_the_decrease_follows_the_throttled_share() -> None:
+    mild, _ = _pacer(100.0)
+    for _ in range(17):
+        mild.on_success()
+    for _ in range(3):
+        mild.on_throttle()  # 3 of 20: lowered by 15 %, not halved
+    assert mild.rate == pytest.approx(85.0)
+
+
+def test_a_retry_takes_its_slot_after_the_back_off() -> None:
+    pacer, _ = _pacer(10.0)
+    pacer.acquire()
+    assert pacer.acquire_after(0.5) == 0  # the slot 0.1 s away falls inside the back-off
+    assert pacer.reserve() == pytest.approx(0.6)  # the next slot follows the retry's
+    fresh, _ = _pacer(10.0)
+    fresh.acquire()
+    fresh.acquire()
+    assert fresh.acquire_after(0.05) == pytest.approx(0.05)  # waits only beyond the back-off
 
 
 def test_rate_never_drops_below_the_floor() -> None:

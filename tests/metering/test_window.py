@@ -85,3 +85,23 @@ def test_window_is_a_frozen_validated_value() -> None:
         TimeWindow(max_clock_skew=timedelta(minutes=-1))
     with pytest.raises(ValidationError):
         WINDOW.max_age = timedelta(hours=1)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        NOW,
+        datetime(2026, 12, 1, 3, tzinfo=timezone.utc),  # inside the month-end grace
+        datetime(2026, 12, 1, 6, tzinfo=timezone.utc),  # the grace just closed
+        datetime(2026, 12, 1, 7, 30, tzinfo=timezone(timedelta(hours=2))),
+    ],
+)
+def test_span_accepts_exactly_what_violation_accepts(now: datetime) -> None:
+    too_old, floor, latest = WINDOW.span(now)
+    marks = [now, now - WINDOW.max_age, now + WINDOW.max_clock_skew]
+    marks.append(now.astimezone(timezone.utc).replace(day=1, hour=0, minute=0, second=0))
+    for mark in marks:
+        for offset in range(-5, 6):
+            ts = (mark + timedelta(microseconds=offset)).astimezone(timezone.utc)
+            accepted = too_old < ts and floor <= ts <= latest
+            assert accepted == (WINDOW.violation(ts, now) is None), ts
