@@ -76,18 +76,27 @@ class Invoker:
         Raises:
             ServiceError: a subclass per error code, carrying ``client_token``; for a
                 ``mutating`` call whose last failure was a transport error or a 5xx,
-                ``outcome_unknown`` is set.
+                ``outcome_unknown`` is set; ``earlier_attempt_unanswered`` tells whether
+                an earlier attempt went without an answer.
             ConfigurationError: missing credentials.
             InvalidInputError: botocore refused the parameters (a check we missed).
         """
         bound = getattr(self.client, method)
+        unanswered: list[bool] = []
 
         def attempt() -> dict[str, Any]:
             return self._attempt(bound, params, operation, client_token)
 
+        def note_retry(error: BaseException, attempt_number: int, wait: float) -> None:
+            if isinstance(error, (TransportError, InternalServerError)):
+                unanswered.append(True)
+            if on_retry is not None:
+                on_retry(error, attempt_number, wait)
+
         try:
-            return self.retrier.run(attempt, operation=operation, on_retry=on_retry)
+            return self.retrier.run(attempt, operation=operation, on_retry=note_retry)
         except ServiceError as err:
+            err.earlier_attempt_unanswered = bool(unanswered)
             if mutating and isinstance(err, (TransportError, InternalServerError)):
                 err.outcome_unknown = True
             raise

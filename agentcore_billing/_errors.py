@@ -108,6 +108,9 @@ class ServiceError(AgentCoreBillingError):
             the call with it to learn the outcome safely.
         outcome_unknown: True when the request may have taken effect (no answer,
             or a 5xx) so the caller must replay with ``client_token`` to find out.
+        earlier_attempt_unanswered: True when an earlier attempt of the same call got
+            no answer or a 5xx, so this error may describe the effect of that attempt
+            (a "not found" after a delete, an "expired" after a redemption).
 
     Example:
         >>> err = ThrottlingError(operation="GetPaymentSession", code="ThrottlingException",
@@ -138,6 +141,7 @@ class ServiceError(AgentCoreBillingError):
         self.retryable = self.retryable_by_default if retryable is None else retryable
         self.client_token = client_token
         self.outcome_unknown = outcome_unknown
+        self.earlier_attempt_unanswered = False
         super().__init__(self._render())
 
     def _render(self) -> str:
@@ -146,11 +150,14 @@ class ServiceError(AgentCoreBillingError):
         text = f"{where}: {self.code}{status}"
         if self.message:
             text += f": {self.message}"
-        if self.outcome_unknown:
+        if self.outcome_unknown and self.client_token is not None:
             text += (
                 "; the outcome is unknown: replay the call with client_token="
                 f"{self.client_token!r} to complete it exactly once"
             )
+        elif self.outcome_unknown:
+            text += "; the outcome is unknown: an earlier attempt got no answer and may have"
+            text += " taken effect"
         return text
 
     def __str__(self) -> str:
@@ -161,7 +168,9 @@ class ServiceError(AgentCoreBillingError):
 
 
 def _rebuild(cls: type[ServiceError], state: dict[str, Any]) -> ServiceError:
-    return cls(**{k: state[k] for k in _STATE_KEYS})
+    error = cls(**{k: state[k] for k in _STATE_KEYS})
+    error.earlier_attempt_unanswered = bool(state.get("earlier_attempt_unanswered"))
+    return error
 
 
 _STATE_KEYS = (

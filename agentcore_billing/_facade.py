@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ._boto import LazyClient
 from ._clock import Clock, Monotonic, Sleep, utc_now
 from ._core import Invoker
+from ._errors import InvalidInputError
 from ._retry import Retrier, RetryPolicy
 
 if TYPE_CHECKING:
@@ -38,6 +39,8 @@ class FacadeBase:
         clock: Clock | None = None,
         rng: random.Random | None = None,
     ) -> None:
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise InvalidInputError("retry", "must be a RetryPolicy or None", type(retry).__name__)
         self._lazy = LazyClient(
             self.service_name,
             client=client,

@@ -84,7 +84,10 @@ def client_token_from_key(idempotency_key: str) -> str:
     """
     if not isinstance(idempotency_key, str) or not idempotency_key:
         raise InvalidInputError("idempotency_key", "must be a non-empty string")
-    return str(uuid.uuid5(_TOKEN_NAMESPACE, idempotency_key))
+    try:
+        return str(uuid.uuid5(_TOKEN_NAMESPACE, idempotency_key))
+    except UnicodeEncodeError as err:
+        raise InvalidInputError("idempotency_key", "must be encodable as UTF-8") from err
 
 
 def resolve_client_token(given: str | None, rule: TokenRule) -> str:

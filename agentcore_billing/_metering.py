@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ._clock import Clock, Monotonic, Sleep
-from ._errors import InvalidInputError, ServiceError
+from ._errors import ExpiredTokenError, InvalidInputError, ServiceError
 from ._facade import FacadeBase
 from ._idempotency import METER_USAGE_TOKEN, resolve_client_token
 from ._metering_batch import stream_results
@@ -118,6 +118,10 @@ class MeteringClient(FacadeBase):
         self.max_workers = _positive_int("max_workers", max_workers)
         self.chunk_size = _positive_int("chunk_size", chunk_size)
         self.max_requests_per_second = _positive_rate(max_requests_per_second)
+        if window is not None and not isinstance(window, TimeWindow):
+            raise InvalidInputError(
+                "window", "must be a TimeWindow or None", type(window).__name__
+            )
         self.window = window or TimeWindow()
         self._rng = rng
         self._pacers = {
@@ -259,6 +263,9 @@ class MeteringClient(FacadeBase):
         try:
             response = self._call("ResolveCustomer", "resolve_customer", params)
         except ServiceError as err:
+            if isinstance(err, ExpiredTokenError) and err.earlier_attempt_unanswered:
+                # A token redeems once: the unanswered attempt probably redeemed it.
+                err.outcome_unknown = True
             if not _mentions(err, registration_token):
                 raise
             scrubbed = _scrubbed(err, registration_token)
@@ -344,7 +351,7 @@ def _mentions(err: ServiceError, secret: str) -> bool:
 
 
 def _scrubbed(err: ServiceError, secret: str) -> ServiceError:
-    return type(err)(
+    clean = type(err)(
         operation=err.operation,
         code=err.code,
         message=err.message.replace(secret, mask_secret(secret)),
@@ -354,3 +361,5 @@ def _scrubbed(err: ServiceError, secret: str) -> ServiceError:
         client_token=err.client_token,
         outcome_unknown=err.outcome_unknown,
     )
+    clean.earlier_attempt_unanswered = err.earlier_attempt_unanswered
+    return clean

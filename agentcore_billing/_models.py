@@ -42,7 +42,10 @@ class ResponseModel(BaseModel):
 def _as_utc(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("timestamp must be timezone-aware (naive datetimes are ambiguous)")
-    return value.astimezone(timezone.utc)
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError as err:
+        raise ValueError("timestamp is out of range once converted to UTC") from err
 
 
 def _parse_wire_time(value: Any) -> Any:

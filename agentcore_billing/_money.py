@@ -80,8 +80,12 @@ class Money(BaseModel):
     @classmethod
     def _exact_amount(cls, value: object) -> Decimal:
         amount = _to_decimal(value)
-        if len(amount.as_tuple().digits) > _MAX_DIGITS:
+        exponent = amount.as_tuple().exponent
+        places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        if len(amount.as_tuple().digits) > _MAX_DIGITS or amount.adjusted() >= _MAX_DIGITS:
             raise ValueError(f"amount has more than {_MAX_DIGITS} digits")
+        if places > _MAX_DIGITS:
+            raise ValueError(f"amount has more than {_MAX_DIGITS} decimal places")
         return amount + Decimal(0) if amount.is_zero() else amount
 
     @classmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
-from ._errors import ResourceNotFoundError, ServiceError
+from ._errors import ResourceNotFoundError
 from ._facade import FacadeBase
 from ._idempotency import PAYMENTS_TOKEN, resolve_client_token
 from ._payment_requests import PaymentScope
@@ -44,16 +44,10 @@ class PaymentsBase(FacadeBase):
         return response, token
 
     def _delete(self, method: str, operation: str, params: Mapping[str, Any]) -> str:
-        unanswered: list[bool] = []
-
-        def on_retry(error: BaseException, attempt: int, wait: float) -> None:
-            if isinstance(error, ServiceError) and (error.http_status or 500) >= 500:
-                unanswered.append(True)
-
         try:
-            response = self._invoker.call(method, params, operation=operation, on_retry=on_retry)
-        except ResourceNotFoundError:
-            if not unanswered:
+            response = self._invoker.call(method, params, operation=operation)
+        except ResourceNotFoundError as err:
+            if not err.earlier_attempt_unanswered:
                 raise
             # An earlier attempt may have deleted it without us hearing back.
             return "DELETED"

@@ -131,8 +131,11 @@ INSTRUMENT_ID = StringRule(
     r"payment-instrument-[0-9a-zA-Z-]{15}",
 )  # fmt: skip
 CONNECTOR_ID = StringRule("a payment connector id", 12, 211, r"([0-9a-z][-]?){1,100}-[0-9a-z]{10}")
-USER_ID = StringRule("a user id", 0, 120)
-AGENT_NAME = StringRule("an agent name", 0, 256)
+# userId and agentName travel as HTTP headers: only visible ASCII and spaces survive
+# signing and the wire unchanged (no CR/LF injection, no surrogates, no NUL).
+HEADER_SAFE = r"[\x20-\x7e]*"
+USER_ID = StringRule("a user id", 0, 120, HEADER_SAFE)
+AGENT_NAME = StringRule("an agent name", 0, 256, HEADER_SAFE)
 VERSION = StringRule("a protocol version", 1, 10, r"[0-9]+")
 PERMIT2_LIMIT = StringRule("a Permit2 allowance limit", 1, 78, r"[0-9]+")
 WWW_AUTHENTICATE = StringRule("a WWW-Authenticate header value", 1, 16384)

@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from ._errors import InvalidInputError
 
 BATCH_MAX_AGE = timedelta(hours=24)
+
+_LONGEST = timedelta(days=366)  # keeps date arithmetic far from datetime's limits
 """BatchMeterUsage: records are refused this long or longer after the event."""
 
 METER_USAGE_MAX_AGE = timedelta(hours=6)
@@ -44,9 +46,9 @@ class TimeWindow(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    max_age: timedelta = Field(default=BATCH_MAX_AGE, gt=timedelta(0))
-    month_end_grace: timedelta = Field(default=timedelta(hours=6), ge=timedelta(0))
-    max_clock_skew: timedelta = Field(default=timedelta(minutes=5), ge=timedelta(0))
+    max_age: timedelta = Field(default=BATCH_MAX_AGE, gt=timedelta(0), le=_LONGEST)
+    month_end_grace: timedelta = Field(default=timedelta(hours=6), ge=timedelta(0), le=_LONGEST)
+    max_clock_skew: timedelta = Field(default=timedelta(minutes=5), ge=timedelta(0), le=_LONGEST)
 
     def narrowed(self, max_age: timedelta) -> TimeWindow:
         """This window with ``max_age`` lowered to at most ``max_age``.
@@ -98,9 +100,8 @@ class TimeWindow(BaseModel):
             >>> from datetime import datetime, timezone
             >>> now = datetime(2026, 11, 23, 10, 30, tzinfo=timezone.utc)
             >>> too_old, floor, latest = TimeWindow().span(now)
-            >>> print(too_old, latest, sep="\n")
-            2026-11-22 10:30:00+00:00
-            2026-11-23 10:35:00+00:00
+            >>> str(too_old), str(latest)
+            ('2026-11-22 10:30:00+00:00', '2026-11-23 10:35:00+00:00')
         """
         current = now.astimezone(timezone.utc)
         floor = datetime.min.replace(tzinfo=timezone.utc)
