@@ -119,9 +119,7 @@ class MeteringClient(FacadeBase):
         self.chunk_size = _positive_int("chunk_size", chunk_size)
         self.max_requests_per_second = _positive_rate(max_requests_per_second)
         if window is not None and not isinstance(window, TimeWindow):
-            raise InvalidInputError(
-                "window", "must be a TimeWindow or None", type(window).__name__
-            )
+            raise InvalidInputError("window", "must be a TimeWindow or None", type(window).__name__)
         self.window = window or TimeWindow()
         self._rng = rng
         self._pacers = {

@@ -77,9 +77,7 @@ class Interleaved:
 
     def values(self, case: str, *, normal_only: bool = False) -> list[float]:
         """Per-block values of ``case`` (only normal-speed blocks if asked)."""
-        return [
-            b.value for b in self.blocks if b.case == case and (b.normal or not normal_only)
-        ]
+        return [b.value for b in self.blocks if b.case == case and (b.normal or not normal_only)]
 
     def series(self, case: str) -> Series:
         """Summary statistics of ``case``."""

@@ -21,7 +21,6 @@ PAYMENT_SESSION_ID = "payment-session-abcdefghijklmno"
 LICENSE_ARN = "arn:aws:license-manager::123456789012:license:l-0123456789abcdef0123456789abcdef"
 
 
-
 def base_time() -> datetime:
     """One hour ago, to the minute: inside the window Marketplace Metering accepts.
 

@@ -163,9 +163,7 @@ def _metering_sides(responder: Responder, notes: list[str]) -> dict[str, Side]:
     # would wait 100 ms between calls, so the pace is set out of reach here.
     metering: Any = MeteringClient(region_name=REGION, max_requests_per_second=UNPACED)
     responder.attach(metering.client)
-    inline: Any = MeteringClient(
-        region_name=REGION, max_workers=1, max_requests_per_second=UNPACED
-    )
+    inline: Any = MeteringClient(region_name=REGION, max_workers=1, max_requests_per_second=UNPACED)
     responder.attach(inline.client)
     injected: Any = MeteringClient(client=raw_client, max_requests_per_second=UNPACED)
 
@@ -265,10 +263,10 @@ def run(mode: str = "full") -> BenchmarkResult:
                 pairs += [(name, "sdk") for name in ("typed", "typed_injected") if name in sides]
             for name, peer in pairs:
                 figures["ratios"][f"{name}/{peer}"] = {
-                        "median": rounded(measured.ratio(name, peer)),
-                        "normal_median": rounded(measured.ratio(name, peer, normal_only=True)),
-                        "paired": rounded(measured.paired_ratio(name, peer)),
-                    }
+                    "median": rounded(measured.ratio(name, peer)),
+                    "normal_median": rounded(measured.ratio(name, peer, normal_only=True)),
+                    "paired": rounded(measured.paired_ratio(name, peer)),
+                }
             if "typed" in sides:
                 result.checks.append(
                     Check(

@@ -140,9 +140,7 @@ def run(mode: str = "full") -> BenchmarkResult:
             after = probe()
             measured.blocks.append(Block(name, rnd, value, before, after))
     classify(measured)
-    result.figures["runs"] = {
-        name: series_json(measured.series(name), 1e3, "ms") for name in names
-    }
+    result.figures["runs"] = {name: series_json(measured.series(name), 1e3, "ms") for name in names}
     bare = measured.series("bare_interpreter")
     result.figures["net_of_interpreter_ms"] = {
         name: round((measured.series(name).median - bare.median) * 1e3, 1)

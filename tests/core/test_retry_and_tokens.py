@@ -81,10 +81,16 @@ def test_throttle_then_500_then_success_reuses_one_token() -> None:
     token = resolve_client_token(None, PAYMENTS_TOKEN)
     expected = {"paymentManagerArn": ARN, "expiryTimeInMinutes": 60, "clientToken": token}
     with Stubber(client) as stub:
-        stub.add_client_error("create_payment_session", "ThrottlingException", "slow", 429,
-                              expected_params=expected)
-        stub.add_client_error("create_payment_session", "InternalServerException", "oops", 500,
-                              expected_params=expected)
+        stub.add_client_error(
+            "create_payment_session", "ThrottlingException", "slow", 429, expected_params=expected
+        )
+        stub.add_client_error(
+            "create_payment_session",
+            "InternalServerException",
+            "oops",
+            500,
+            expected_params=expected,
+        )
         stub.add_response("create_payment_session", {"paymentSession": SESSION}, expected)
         response = _create(_invoker(client, clock), token)
         stub.assert_no_pending_responses()

@@ -7,8 +7,9 @@ from typing import Any
 from agentcore_billing import MeteringOutcome, Money, UsageRecord
 
 
-def test_fixtures_drive_both_facades_over_http(billing_payments: Any, billing_metering: Any,
-                                               billing_emulator: Any) -> None:
+def test_fixtures_drive_both_facades_over_http(
+    billing_payments: Any, billing_metering: Any, billing_emulator: Any
+) -> None:
     with billing_payments.payment_session(
         expiry_time_in_minutes=30, max_spend=Money.usd("1.00")
     ) as session:
@@ -18,8 +19,14 @@ def test_fixtures_drive_both_facades_over_http(billing_payments: Any, billing_me
     legacy = next(c for c in billing_emulator.demo.customers if c.customer_identifier)
     now = billing_emulator_now(billing_emulator)
     report = billing_metering.batch_meter_usage(
-        [UsageRecord(timestamp=now, dimension="tokens", quantity=3,
-                     customer_identifier=legacy.customer_identifier)]
+        [
+            UsageRecord(
+                timestamp=now,
+                dimension="tokens",
+                quantity=3,
+                customer_identifier=legacy.customer_identifier,
+            )
+        ]
     )
     assert [r.outcome for r in report.results] == [MeteringOutcome.SUCCESS]
     assert len(billing_emulator.accepted_usage_records()) == 1
