@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ._errors import CurrencyMismatchError
+from ._errors import CurrencyMismatchError, InvalidInputError
 
 Currency = Literal["USD"]
 """Currencies the service accepts today. Adding one is a one-line change here."""
@@ -99,13 +100,19 @@ class Money(BaseModel):
         return cls(amount=amount, currency="USD")  # type: ignore[arg-type]
 
     @classmethod
-    def from_wire(cls, wire: dict[str, Any]) -> Money:
+    def from_wire(cls, wire: Mapping[str, Any]) -> Money:
         """Parse the service's ``{"value": "...", "currency": "..."}`` shape.
 
         Example:
             >>> Money.from_wire({"value": "5.00", "currency": "USD"})
             Money(amount=Decimal('5.00'), currency='USD')
         """
+        if not isinstance(wire, Mapping):
+            raise InvalidInputError(
+                "wire",
+                'must be a mapping like {"value": "5.00", "currency": "USD"}',
+                type(wire).__name__,
+            )
         return cls(amount=wire.get("value"), currency=wire.get("currency"))  # type: ignore[arg-type]
 
     def to_wire(self) -> dict[str, str]:

@@ -145,3 +145,12 @@ def test_integers_are_exact(n: int) -> None:
 def test_every_float_is_refused(f: float) -> None:
     with pytest.raises(ValidationError):
         Money.usd(f)  # type: ignore[arg-type]
+
+
+def test_from_wire_refuses_what_is_not_an_amount_shape() -> None:
+    from agentcore_billing import InvalidInputError
+
+    with pytest.raises(InvalidInputError):
+        Money.from_wire(5)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        Money.from_wire({"value": 5.5, "currency": "USD"})

@@ -8,7 +8,7 @@ Every client gets two hooks:
 * ``before-send`` (:class:`CannedResponder`): counts requests and answers each one
   with a valid response, so serialization, signing and parsing stay real.
 
-A test asks :meth:`Guard.call` to run one facade call and learns how many requests it
+A test asks :meth:`Guard.run` to run one facade call and learns how many requests it
 sent and which model rules the sent parameters broke.
 """
 
@@ -23,11 +23,12 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from botocore.model import Shape
+from pydantic import ValidationError
 
-from agentcore_billing import MeteringClient, PaymentsClient, RetryPolicy
+from agentcore_billing import InvalidInputError, MeteringClient, PaymentsClient, RetryPolicy
 from agentcore_billing.testing import CannedResponder
 
-from ._support import NOW
+from ._support import NOW, FakeTime
 
 ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:payment-manager/shop-abcdef1234"
 SESSION_ID = "payment-session-abcdefghij12345"
@@ -54,7 +55,11 @@ _INSTRUMENT = {
     "createdAt": STAMP,
     "updatedAt": STAMP,
     "paymentInstrumentDetails": {
-        "embeddedCryptoWallet": {"network": "ETHEREUM", "linkedAccounts": [], "walletAddress": "0xab"}
+        "embeddedCryptoWallet": {
+            "network": "ETHEREUM",
+            "linkedAccounts": [],
+            "walletAddress": "0xab",
+        }
     },
 }
 _ANSWERS: dict[str, dict[str, Any]] = {
@@ -69,7 +74,10 @@ _ANSWERS: dict[str, dict[str, Any]] = {
     "GetPaymentInstrumentBalance": {
         "paymentInstrumentId": INSTRUMENT_ID,
         "tokenBalance": {
-            "amount": "1500000", "decimals": 6, "token": "USDC", "network": "ETHEREUM",
+            "amount": "1500000",
+            "decimals": 6,
+            "token": "USDC",
+            "network": "ETHEREUM",
             "chain": "BASE",
         },
     },
@@ -109,6 +117,21 @@ def _answer(operation: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     return 200, _ANSWERS[operation]
 
 
+ALLOWED = (ValidationError, InvalidInputError)
+"""The only exceptions bad input may raise."""
+
+
+def base_record(**overrides: Any) -> dict[str, Any]:
+    """A valid legacy usage record's fields, with ``overrides``."""
+    return {
+        "timestamp": NOW,
+        "dimension": "d",
+        "quantity": 1,
+        "customer_identifier": "c",
+        **overrides,
+    }
+
+
 # -- the model oracle ------------------------------------------------------------------
 
 
@@ -122,37 +145,67 @@ def _matches(pattern: str, value: str) -> bool:
     return bool(compiled.search(value) if anchored else compiled.fullmatch(value))
 
 
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "structure": Mapping,
+    "list": (list, tuple),
+    "map": Mapping,
+    "string": str,
+    "integer": int,
+    "long": int,
+    "boolean": bool,
+}
+
+
 def model_violations(shape: Shape, value: Any, path: str = "") -> list[str]:
     """Constraints of ``shape`` that ``value`` breaks (botocore checks only some)."""
-    found: list[str] = []
-    meta = shape.metadata
     kind = shape.type_name
+    expected = _TYPES.get(kind)
+    wrong_bool = isinstance(value, bool) and kind != "boolean"
+    if expected is not None and (wrong_bool or not isinstance(value, expected)):
+        return [f"{path}: not a {kind}"]  # botocore refuses it before sending
     if kind == "structure":
-        for name in getattr(shape, "required_members", []):
-            if value.get(name) is None:
-                found.append(f"{path}.{name}: required")
-        for name, member in shape.members.items():
-            if value.get(name) is not None:
-                found += model_violations(member, value[name], f"{path}.{name}")
-        return found
+        return _structure_violations(shape, value, path)
+    found: list[str] = []
     if kind == "list":
         for index, item in enumerate(value):
             found += model_violations(shape.member, item, f"{path}[{index}]")
-    if kind == "map":
+    elif kind == "map":
         for key, item in value.items():
             found += model_violations(shape.value, item, f"{path}.{key}")
-    size = value if kind in ("integer", "long") else len(value) if kind in (
-        "string", "list", "map") else None
-    if size is not None:
-        if meta.get("min") is not None and size < meta["min"]:
-            found.append(f"{path}: below min {meta['min']}")
-        if meta.get("max") is not None and size > meta["max"]:
-            found.append(f"{path}: above max {meta['max']}")
+    found += _size_violations(shape, value, path)
     if kind == "string":
+        meta = shape.metadata
         if meta.get("enum") and value not in meta["enum"]:
             found.append(f"{path}: not in enum")
         if meta.get("pattern") and not _matches(meta["pattern"], value):
             found.append(f"{path}: does not match {meta['pattern']}")
+    return found
+
+
+def _structure_violations(shape: Any, value: Mapping[str, Any], path: str) -> list[str]:
+    found = [
+        f"{path}.{name}: required" for name in shape.required_members if value.get(name) is None
+    ]
+    for name, member in shape.members.items():
+        if value.get(name) is not None:
+            found += model_violations(member, value[name], f"{path}.{name}")
+    return found
+
+
+def _size_violations(shape: Shape, value: Any, path: str) -> list[str]:
+    kind = shape.type_name
+    if kind in ("integer", "long"):
+        size = value
+    elif kind in ("string", "list", "map"):
+        size = len(value)
+    else:
+        return []
+    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+    found = []
+    if low is not None and size < low:
+        found.append(f"{path}: below min {low}")
+    if high is not None and size > high:
+        found.append(f"{path}: above max {high}")
     return found
 
 
@@ -173,11 +226,28 @@ class Guard:
     """Clients answered from memory; counts what each call sends."""
 
     def __init__(self) -> None:
-        self.responder = CannedResponder(answer=_answer)
+        self.responder = CannedResponder(answer=self._answer)
         self._violations: list[str] = []
+        self._throttle: set[str] = set()
+        self._clients: dict[str, Any] = {}
+
+    def throttle_once(self, operation: str) -> None:
+        """Answer the next ``operation`` request of the next :meth:`run` with throttling."""
+        self._throttle.add(operation)
+
+    def _answer(self, operation: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if operation in self._throttle:
+            self._throttle.discard(operation)
+            return 400, {"__type": "ThrottlingException", "message": "Rate exceeded"}
+        return _answer(operation, body)
 
     def client(self, service: str) -> Any:
-        """A real boto3 client (one botocore attempt) wired to this guard."""
+        """The real boto3 client (one botocore attempt) of ``service``, wired to this guard."""
+        if service not in self._clients:
+            self._clients[service] = self._build(service)
+        return self._clients[service]
+
+    def _build(self, service: str) -> Any:
         client = boto3.client(
             service,
             region_name="us-east-1",
@@ -205,8 +275,18 @@ class Guard:
             result = fn()
         except Exception as err:
             error = err
+        finally:
+            self._throttle.clear()
         sent = len(self.responder.requests) - before
         return Outcome(result, error, sent, list(self._violations))
+
+
+def run_local(fn: Callable[[], Any]) -> Outcome:
+    """Run a call that has no client (a model constructor); never raises."""
+    try:
+        return Outcome(fn(), None, 0)
+    except Exception as err:
+        return Outcome(None, err, 0)
 
 
 def payments_on(guard: Guard, **kwargs: Any) -> PaymentsClient:
@@ -221,6 +301,9 @@ def metering_on(guard: Guard, **kwargs: Any) -> MeteringClient:
     """A MeteringClient on ``guard`` (sequential, no retries, fixed clock)."""
     kwargs.setdefault("product_code", "prod-abc123")
     kwargs.setdefault("clock", lambda: NOW)
+    fake = FakeTime()  # RegisterUsage is paced at 5/s whatever the rate: never really wait
+    kwargs.setdefault("sleep", fake.sleep)
+    kwargs.setdefault("monotonic", fake.monotonic)
     return MeteringClient(
         client=guard.client("meteringmarketplace"),
         retry=RetryPolicy.none(),

@@ -125,8 +125,9 @@ def _allocations(quantity: int | Decimal, rng: random.Random) -> list[UsageAlloc
     ]
 
 
-def _record(buyer: Buyer, dimension: str, when: datetime, quantity: int | Decimal,
-            rng: random.Random) -> UsageRecord:
+def _record(
+    buyer: Buyer, dimension: str, when: datetime, quantity: int | Decimal, rng: random.Random
+) -> UsageRecord:
     return UsageRecord(
         timestamp=when,
         dimension=dimension,
@@ -161,8 +162,9 @@ def _invalid(buyer: Buyer, n: int) -> dict[str, Any]:
     return {"timestamp": when, **spec, **buyer.fields()}
 
 
-def build(seed: int, *, licensed: int, legacy: int, extras: int = 100,
-          poison: int = 20) -> Workload:
+def build(
+    seed: int, *, licensed: int, legacy: int, extras: int = 100, poison: int = 20
+) -> Workload:
     """The workload: every (buyer, dimension, good hour) cell once, plus the extras.
 
     ``extras`` of each kind (exact duplicates, conflicts, locally invalid records) and

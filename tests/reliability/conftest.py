@@ -49,9 +49,7 @@ def _show(value: Any) -> str:
 
 
 @pytest.fixture
-def figures(
-    request: pytest.FixtureRequest, record_property: Any
-) -> Iterator[Figures]:
+def figures(request: pytest.FixtureRequest, record_property: Any) -> Iterator[Figures]:
     """Collect this test's figures; they reach the terminal summary and the report."""
     collected = Figures(test=request.node.name)
     yield collected
@@ -61,9 +59,7 @@ def figures(
         record_property(name, value)
 
 
-def pytest_terminal_summary(
-    terminalreporter: Any, exitstatus: int, config: pytest.Config
-) -> None:
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     """Print the figures table (only when reliability tests ran)."""
     collected = config.stash.get(_FIGURES, [])
     if not collected:
@@ -71,3 +67,8 @@ def pytest_terminal_summary(
     terminalreporter.section("reliability figures")
     for item in collected:
         terminalreporter.write_line(f"{item.test}: {item.line()}")
+    examples = sum(int(item.values.get("examples", 0)) for item in collected)
+    seconds = sum(float(item.values.get("seconds", 0.0)) for item in collected)
+    terminalreporter.write_line(
+        f"total: {len(collected)} tests, {examples} hypothesis examples, {seconds:.1f}s"
+    )

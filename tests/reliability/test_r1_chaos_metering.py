@@ -53,21 +53,21 @@ CLIENT_WINDOW = TimeWindow(max_age=timedelta(hours=25))
 Key = tuple[str, str, Any, Decimal]
 
 
-def _run(workload: Workload, *, max_workers: int, seed: int = SEED) -> tuple[
-    BatchMeterReport, Emulator, FakeTime, float
-]:
+def _run(
+    workload: Workload, *, max_workers: int, chunk_size: int = CHUNK_SIZE
+) -> tuple[BatchMeterReport, Emulator, FakeTime, float]:
     fake = FakeTime()
-    emu = Emulator(seed=seed, clock=fake.now, quotas=NO_QUOTAS, faults={"BatchMeterUsage": CHAOS})
+    emu = Emulator(seed=SEED, clock=fake.now, quotas=NO_QUOTAS, faults={"BatchMeterUsage": CHAOS})
     with emu:
         seed_customers(emu, workload.buyers)
         metering = metering_client(
             emu,
             fake,
-            seed=seed,
+            seed=SEED,
             product_code=LEGACY_PRODUCT,
             window=CLIENT_WINDOW,
             max_workers=max_workers,
-            chunk_size=CHUNK_SIZE,
+            chunk_size=chunk_size,
         )
         started = time.perf_counter()
         report = metering.batch_meter_usage(workload.inputs)
@@ -191,11 +191,12 @@ def test_r1_same_seed_same_report(figures: Any) -> None:
     the emulator's request and fault sequence. Threaded runs cannot repeat the request
     order (threads race for the emulator's fault streams), so for them only the
     outcome per input index is compared, and it matches too."""
-    workload = build(SEED + 1, licensed=40, legacy=10)
-    expected = expected_outcomes(workload, CHUNK_SIZE)
-    first, emu_first, _, t_first = _run(workload, max_workers=1)
-    second, emu_second, _, t_second = _run(workload, max_workers=1)
-    threaded, _, _, t_threaded = _run(workload, max_workers=4)
+    workload = build(SEED + 1, licensed=24, legacy=6, extras=40, poison=10)
+    chunk = 1000  # several chunks: conflicts across chunks come back as DuplicateRecord
+    expected = expected_outcomes(workload, chunk)
+    first, emu_first, _, t_first = _run(workload, max_workers=1, chunk_size=chunk)
+    second, emu_second, _, t_second = _run(workload, max_workers=1, chunk_size=chunk)
+    threaded, _, _, t_threaded = _run(workload, max_workers=4, chunk_size=chunk)
 
     assert _fingerprint(first) == _fingerprint(second)
     assert _request_log(emu_first) == _request_log(emu_second)
