@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,14 @@ _DUMMY_ENV = {
     "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
     "AWS_EC2_METADATA_DISABLED": "true",
 }
+
+
+@pytest.fixture(scope="session")
+def boto_session() -> Any:
+    """One boto3 session with dummy credentials: its loader caches the service models."""
+    from agentcore_billing.testing import emulator_session
+
+    return emulator_session()
 
 
 @pytest.fixture(autouse=True)

@@ -16,16 +16,9 @@ import pytest
 
 from agentcore_billing import MeteringClient, PaymentsClient
 from agentcore_billing.emulator import Emulator
-from agentcore_billing.testing import ManualClock, emulator_session
+from agentcore_billing.testing import ManualClock
 
 from .support import FAST_RETRY, NOW
-
-
-@pytest.fixture(scope="session")
-def boto_session() -> boto3.Session:
-    # One session for the whole directory: its loader caches the service models.
-    session: boto3.Session = emulator_session()
-    return session
 
 
 @pytest.fixture

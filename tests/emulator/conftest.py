@@ -14,14 +14,6 @@ from agentcore_billing.emulator import NO_QUOTAS, Emulator
 from .helpers import NOW, client
 
 
-@pytest.fixture(scope="session")
-def boto_session() -> boto3.Session:
-    # One session: its loader caches the service models, so clients are cheap to build.
-    return boto3.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
-    )
-
-
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(NOW)
