@@ -37,20 +37,29 @@ def _store(attr: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
             return value
         setattr(settings_of(ctx), attr, value)
         if attr == "debug":
-            _enable_debug_log()
+            _enable_debug_log(ctx)
         return value
 
     return callback
 
 
-def _enable_debug_log() -> None:
+def _enable_debug_log(ctx: click.Context) -> None:
     logger = logging.getLogger("agentcore_billing")
-    if not any(getattr(h, "_agentcore_cli", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        handler._agentcore_cli = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
+    if any(getattr(h, "_agentcore_cli", False) for h in logger.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler._agentcore_cli = True  # type: ignore[attr-defined]
+    previous_level = logger.level
+    logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
+
+    def restore() -> None:
+        # In-process callers (tests, notebooks) get their logging back unchanged.
+        logger.removeHandler(handler)
+        logger.setLevel(previous_level)
+
+    ctx.find_root().call_on_close(restore)
 
 
 def _flag(name: str, attr: str, help_text: str) -> Callable[[F], F]:

@@ -155,3 +155,16 @@ def test_error_descriptions_are_single_lines_with_the_right_exit_codes() -> None
         assert "\n" not in text and "secret-looking-value" not in text
         assert exit_code_for(exc) == code
     assert mask("token abc and abc", ["abc", ""]) == "token *** and ***"
+
+
+def test_debug_logging_is_undone_after_an_in_process_run() -> None:
+    import logging
+
+    from click.testing import CliRunner
+
+    from agentcore_billing.cli import cli
+
+    logger = logging.getLogger("agentcore_billing")
+    before = (list(logger.handlers), logger.level)
+    CliRunner().invoke(cli, ["--debug", "resolve-customer", "--help"])
+    assert (list(logger.handlers), logger.level) == before
