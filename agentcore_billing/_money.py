@@ -129,10 +129,6 @@ class Money(BaseModel):
         """True when the amount is below zero."""
         return self.amount < 0
 
-    def zero(self) -> Money:
-        """A zero amount in the same currency."""
-        return Money(amount=Decimal(0), currency=self.currency)
-
     def _same_currency(self, other: object, op: str) -> Money:
         if not isinstance(other, Money):
             raise TypeError(f"cannot {op} Money and {type(other).__name__}")

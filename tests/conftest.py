@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
 
+from agentcore_billing.emulator import Emulator
+from agentcore_billing.testing import ManualClock
+
 pytest_plugins = ["agentcore_billing.testing"]
+
+NOW = datetime(2026, 11, 23, 10, 30, tzinfo=timezone.utc)
+"""The fake "now" of tests that drive time by hand."""
 
 # Tests must never find real credentials or a real region by accident.
 _DUMMY_ENV = {
@@ -37,3 +44,45 @@ def _isolated_aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for key, value in _DUMMY_ENV.items():
         monkeypatch.setenv(key, value)
     yield
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A hand-driven clock starting at ``NOW``."""
+    return ManualClock(NOW)
+
+
+@pytest.fixture
+def emulator_defaults() -> dict[str, Any]:
+    """Extra ``Emulator`` keywords ``make_emulator`` applies; directories override it."""
+    return {}
+
+
+@pytest.fixture
+def make_emulator(
+    clock: ManualClock, emulator_defaults: dict[str, Any]
+) -> Iterator[Callable[..., Emulator]]:
+    """Start emulators on the fake clock (keywords override); every one is stopped after."""
+    started: list[Emulator] = []
+
+    def make(**kwargs: Any) -> Emulator:
+        options = {
+            "clock": clock.now,
+            "monotonic": clock.monotonic,
+            "sleep": clock.sleep,
+            **emulator_defaults,
+            **kwargs,
+        }
+        emulator = Emulator(**options).start()
+        started.append(emulator)
+        return emulator
+
+    yield make
+    for emulator in started:
+        emulator.stop()
+
+
+@pytest.fixture
+def emu(make_emulator: Callable[..., Emulator]) -> Emulator:
+    """One started emulator with the directory's defaults."""
+    return make_emulator()

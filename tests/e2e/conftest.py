@@ -8,7 +8,7 @@ refills follow the client's own fake sleeps. Every emulator started here is stop
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -18,36 +18,12 @@ from agentcore_billing import MeteringClient, PaymentsClient
 from agentcore_billing.emulator import Emulator
 from agentcore_billing.testing import ManualClock
 
-from .support import FAST_RETRY, NOW
+from .support import FAST_RETRY
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(NOW)
-
-
-@pytest.fixture
-def make_emulator(clock: ManualClock) -> Iterator[Callable[..., Emulator]]:
-    """Start emulators on the shared fake clock with the demo data; all stopped after."""
-    started: list[Emulator] = []
-
-    def make(**kwargs: Any) -> Emulator:
-        kwargs.setdefault("clock", clock.now)
-        kwargs.setdefault("monotonic", clock.monotonic)
-        kwargs.setdefault("sleep", clock.sleep)
-        kwargs.setdefault("demo_data", True)
-        emulator = Emulator(**kwargs)
-        started.append(emulator)
-        return emulator.start()
-
-    yield make
-    for emulator in started:
-        emulator.stop()
-
-
-@pytest.fixture
-def emu(make_emulator: Callable[..., Emulator]) -> Emulator:
-    return make_emulator()
+def emulator_defaults() -> dict[str, Any]:
+    return {"demo_data": True}
 
 
 @pytest.fixture
