@@ -59,8 +59,13 @@ def test(extra: list[str]) -> None:
     _run(PYTHON, "-m", "ruff", "check", ".")
     _run(PYTHON, "-m", "mypy")
     _run(
-        PYTHON, "-m", "pytest", "-q",
-        "--cov=agentcore_billing", "--cov-report=term", f"--cov-fail-under={COVERAGE_FLOOR}",
+        PYTHON,
+        "-m",
+        "pytest",
+        "-q",
+        "--cov=agentcore_billing",
+        "--cov-report=term",
+        f"--cov-fail-under={COVERAGE_FLOOR}",
         *extra,
     )
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib as _importlib
 from typing import TYPE_CHECKING
 
-from ._errors import (
+from ._core.errors import (
     AccessDeniedError,
     AgentCoreBillingError,
     ConfigurationError,
@@ -51,14 +51,15 @@ from ._errors import (
     TransportError,
     UnauthorizedError,
 )
-from ._idempotency import client_token_from_key, new_client_token
-from ._money import Money
-from ._retry import RetryPolicy
+from ._core.idempotency import client_token_from_key, new_client_token
+from ._core.money import Money
+from ._core.retry import RetryPolicy
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._metering import MeteringClient
-    from ._metering_models import (
+    from ._metering.client import MeteringClient
+    from ._metering.records import UsageAllocation, UsageRecord
+    from ._metering.results import (
         BatchMeterReport,
         MeteringOutcome,
         MeterUsageResult,
@@ -66,9 +67,14 @@ if TYPE_CHECKING:
         ResolvedCustomer,
         UsageRecordResult,
     )
-    from ._metering_records import UsageAllocation, UsageRecord
-    from ._payment_instruments import PaymentInstrument, PaymentInstrumentSummary, TokenBalance
-    from ._payment_linked import (
+    from ._metering.window import TimeWindow
+    from ._payments.client import PaymentsClient
+    from ._payments.models.instrument import (
+        PaymentInstrument,
+        PaymentInstrumentSummary,
+        TokenBalance,
+    )
+    from ._payments.models.linked import (
         DeveloperJwtLinkedAccount,
         EmailLinkedAccount,
         EmbeddedCryptoWallet,
@@ -76,60 +82,58 @@ if TYPE_CHECKING:
         OAuth2LinkedAccount,
         SmsLinkedAccount,
     )
-    from ._payment_models import PaymentSession, PaymentSessionSummary
-    from ._payment_process import (
+    from ._payments.models.payment import (
         MppPayment,
         MppPaymentOutput,
         PaymentResult,
         X402Payment,
         X402PaymentOutput,
     )
-    from ._payment_tokens import (
+    from ._payments.models.session import PaymentSession, PaymentSessionSummary
+    from ._payments.models.token import (
         CoinbaseCdpToken,
         CoinbaseCdpTokenRequest,
         ResourcePaymentToken,
         StripePrivyToken,
         StripePrivyTokenRequest,
     )
-    from ._payments import PaymentsClient
-    from ._window import TimeWindow
 
 # The facades and their models load on first use (PEP 562), so ``import
 # agentcore_billing`` stays cheap and a metering-only program never builds the
 # payments models.
 _LAZY: dict[str, str] = {
-    "BatchMeterReport": "._metering_models",
-    "CoinbaseCdpToken": "._payment_tokens",
-    "CoinbaseCdpTokenRequest": "._payment_tokens",
-    "DeveloperJwtLinkedAccount": "._payment_linked",
-    "EmailLinkedAccount": "._payment_linked",
-    "EmbeddedCryptoWallet": "._payment_linked",
-    "LinkedAccount": "._payment_linked",
-    "MeterUsageResult": "._metering_models",
-    "MeteringClient": "._metering",
-    "MeteringOutcome": "._metering_models",
-    "MppPayment": "._payment_process",
-    "MppPaymentOutput": "._payment_process",
-    "OAuth2LinkedAccount": "._payment_linked",
-    "PaymentInstrument": "._payment_instruments",
-    "PaymentInstrumentSummary": "._payment_instruments",
-    "PaymentResult": "._payment_process",
-    "PaymentSession": "._payment_models",
-    "PaymentSessionSummary": "._payment_models",
-    "PaymentsClient": "._payments",
-    "RegisterUsageResult": "._metering_models",
-    "ResolvedCustomer": "._metering_models",
-    "ResourcePaymentToken": "._payment_tokens",
-    "SmsLinkedAccount": "._payment_linked",
-    "StripePrivyToken": "._payment_tokens",
-    "StripePrivyTokenRequest": "._payment_tokens",
-    "TimeWindow": "._window",
-    "TokenBalance": "._payment_instruments",
-    "UsageAllocation": "._metering_records",
-    "UsageRecord": "._metering_records",
-    "UsageRecordResult": "._metering_models",
-    "X402Payment": "._payment_process",
-    "X402PaymentOutput": "._payment_process",
+    "BatchMeterReport": "._metering.results",
+    "CoinbaseCdpToken": "._payments.models.token",
+    "CoinbaseCdpTokenRequest": "._payments.models.token",
+    "DeveloperJwtLinkedAccount": "._payments.models.linked",
+    "EmailLinkedAccount": "._payments.models.linked",
+    "EmbeddedCryptoWallet": "._payments.models.linked",
+    "LinkedAccount": "._payments.models.linked",
+    "MeterUsageResult": "._metering.results",
+    "MeteringClient": "._metering.client",
+    "MeteringOutcome": "._metering.results",
+    "MppPayment": "._payments.models.payment",
+    "MppPaymentOutput": "._payments.models.payment",
+    "OAuth2LinkedAccount": "._payments.models.linked",
+    "PaymentInstrument": "._payments.models.instrument",
+    "PaymentInstrumentSummary": "._payments.models.instrument",
+    "PaymentResult": "._payments.models.payment",
+    "PaymentSession": "._payments.models.session",
+    "PaymentSessionSummary": "._payments.models.session",
+    "PaymentsClient": "._payments.client",
+    "RegisterUsageResult": "._metering.results",
+    "ResolvedCustomer": "._metering.results",
+    "ResourcePaymentToken": "._payments.models.token",
+    "SmsLinkedAccount": "._payments.models.linked",
+    "StripePrivyToken": "._payments.models.token",
+    "StripePrivyTokenRequest": "._payments.models.token",
+    "TimeWindow": "._metering.window",
+    "TokenBalance": "._payments.models.instrument",
+    "UsageAllocation": "._metering.records",
+    "UsageRecord": "._metering.records",
+    "UsageRecordResult": "._metering.results",
+    "X402Payment": "._payments.models.payment",
+    "X402PaymentOutput": "._payments.models.payment",
 }
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HTTPHeaders
 
-from ._clock import ManualClock
+from ._core.clock import ManualClock
 
 __all__ = [
     "FAST_TEST_RETRY_DELAY",
@@ -170,8 +170,8 @@ if _pytest is not None:
     @_pytest.fixture
     def billing_payments(billing_emulator: Any) -> Any:
         """A ``PaymentsClient`` on the emulator, bound to the demo payment manager."""
-        from ._payments import PaymentsClient
-        from ._retry import RetryPolicy
+        from ._core.retry import RetryPolicy
+        from ._payments.client import PaymentsClient
 
         return PaymentsClient(
             billing_emulator.demo.payment_manager_arn,
@@ -184,8 +184,8 @@ if _pytest is not None:
     @_pytest.fixture
     def billing_metering(billing_emulator: Any) -> Any:
         """A ``MeteringClient`` on the emulator, defaulting to the demo legacy product."""
-        from ._metering import MeteringClient
-        from ._retry import RetryPolicy
+        from ._core.retry import RetryPolicy
+        from ._metering.client import MeteringClient
 
         return MeteringClient(
             session=emulator_session(),

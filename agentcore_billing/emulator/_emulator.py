@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 
-from agentcore_billing._clock import Clock, Monotonic, Sleep, monotonic, real_sleep, utc_now
+from agentcore_billing._core.clock import Clock, Monotonic, Sleep, monotonic, real_sleep, utc_now
 
 from ._customers import Customer, Product
 from ._demo import DemoData, seed_demo

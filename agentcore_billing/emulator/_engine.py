@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import Any
 
-from agentcore_billing._clock import Clock, Monotonic, Sleep
+from agentcore_billing._core.clock import Clock, Monotonic, Sleep
 
 from ._context import CallContext, IdSource
 from ._customers import Directory

@@ -19,7 +19,7 @@ from dataclasses import dataclass, fields, replace
 from enum import Enum
 from types import MappingProxyType
 
-from agentcore_billing._clock import Monotonic
+from agentcore_billing._core.clock import Monotonic
 
 from ._models import ALL_OPERATIONS
 

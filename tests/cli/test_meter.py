@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from agentcore_billing._clock import utc_now
+from agentcore_billing._core.clock import utc_now
 from agentcore_billing.emulator import DemoData, Emulator
 
 from .conftest import Cli, lines

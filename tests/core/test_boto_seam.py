@@ -8,7 +8,7 @@ import boto3
 import pytest
 
 from agentcore_billing import ConfigurationError
-from agentcore_billing._boto import USER_AGENT_EXTRA, LazyClient, library_config
+from agentcore_billing._core.seam import USER_AGENT_EXTRA, LazyClient, library_config
 
 
 def test_nothing_is_built_until_first_use() -> None:

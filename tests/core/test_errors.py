@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 import agentcore_billing as acb
-from agentcore_billing._errors import ERROR_CLASSES, error_class_for, from_client_error
+from agentcore_billing._core.errors import ERROR_CLASSES, error_class_for, from_client_error
 
 PAYMENT_OPERATIONS = [
     "CreatePaymentInstrument",

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from agentcore_billing import CurrencyMismatchError, Money
-from agentcore_billing._money import canonical_decimal
+from agentcore_billing._core.money import canonical_decimal
 
 
 def test_accepts_str_int_and_decimal() -> None:

@@ -10,7 +10,7 @@ import pytest
 from botocore.config import Config
 
 from agentcore_billing import MeteringClient, RetryPolicy
-from agentcore_billing._redaction import WITHHELD
+from agentcore_billing._core.redaction import WITHHELD
 from agentcore_billing.testing import CannedResponder
 
 CANARY_TOKEN = "canary-registration-token-5f1e"

@@ -24,16 +24,16 @@ from agentcore_billing import (
     TransportError,
     client_token_from_key,
 )
-from agentcore_billing._boto import LazyClient
-from agentcore_billing._clock import ManualClock
-from agentcore_billing._core import Invoker
-from agentcore_billing._idempotency import (
+from agentcore_billing._core.clock import ManualClock
+from agentcore_billing._core.engine import Invoker
+from agentcore_billing._core.idempotency import (
     METER_USAGE_TOKEN,
     PAYMENTS_TOKEN,
     new_client_token,
     resolve_client_token,
 )
-from agentcore_billing._retry import Retrier, is_retryable
+from agentcore_billing._core.retry import Retrier, is_retryable
+from agentcore_billing._core.seam import LazyClient
 from agentcore_billing.testing import CannedResponder
 
 ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:payment-manager/shop-abcdef1234"

@@ -22,10 +22,10 @@ from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 from botocore.stub import Stubber
 
-from agentcore_billing._clock import ManualClock
-from agentcore_billing._metering import MeteringClient
-from agentcore_billing._metering_records import UsageRecord
-from agentcore_billing._retry import RetryPolicy
+from agentcore_billing._core.clock import ManualClock
+from agentcore_billing._core.retry import RetryPolicy
+from agentcore_billing._metering.client import MeteringClient
+from agentcore_billing._metering.records import UsageRecord
 
 NOW = datetime(2026, 11, 23, 10, 30, tzinfo=timezone.utc)
 LICENSE = "arn:aws:license-manager::123456789012:license:l-0123456789abcdef0123456789abcdef"

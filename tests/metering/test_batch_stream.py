@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from agentcore_billing._errors import InvalidInputError
-from agentcore_billing._metering_models import MeteringOutcome
+from agentcore_billing._core.errors import InvalidInputError
+from agentcore_billing._metering.results import MeteringOutcome
 
 OK = MeteringOutcome.SUCCESS
 

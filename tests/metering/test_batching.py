@@ -9,20 +9,18 @@ import botocore.session
 import pytest
 from botocore.serialize import create_serializer
 
-from agentcore_billing._batching import (
+from agentcore_billing._metering.matching import Matcher, match_keys, quantity_value
+from agentcore_billing._metering.packing import (
     MAX_RECORDS_PER_REQUEST,
-    Matcher,
     bisection_bound,
     chunked,
     epoch_seconds,
     halves,
-    match_keys,
     pack,
-    quantity_value,
     request_size,
     wire_json,
 )
-from agentcore_billing._metering_records import UsageAllocation, UsageRecord
+from agentcore_billing._metering.records import UsageAllocation, UsageRecord
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 LICENSE = "arn:aws:license-manager::123456789012:license:l-0123456789abcdef"

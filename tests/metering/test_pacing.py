@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from agentcore_billing._clock import ManualClock
-from agentcore_billing._pacing import Pacer
+from agentcore_billing._core.clock import ManualClock
+from agentcore_billing._metering.pacing import Pacer
 
 
 def _pacer(rate: float = 10.0, **kwargs: object) -> tuple[Pacer, ManualClock]:

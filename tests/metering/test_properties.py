@@ -12,8 +12,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agentcore_billing._metering_models import MeteringOutcome
-from agentcore_billing._retry import RetryPolicy
+from agentcore_billing._core.retry import RetryPolicy
+from agentcore_billing._metering.results import MeteringOutcome
 
 SETTINGS = settings(
     max_examples=40,

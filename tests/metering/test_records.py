@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from agentcore_billing._errors import InvalidInputError
-from agentcore_billing._metering_records import (
+from agentcore_billing._core.errors import InvalidInputError
+from agentcore_billing._metering.records import (
     MeterUsageInput,
     UsageAllocation,
     UsageRecord,

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from agentcore_billing._errors import InvalidInputError
-from agentcore_billing._window import METER_USAGE_MAX_AGE, TimeWindow
+from agentcore_billing._core.errors import InvalidInputError
+from agentcore_billing._metering.window import METER_USAGE_MAX_AGE, TimeWindow
 
 NOW = datetime(2026, 11, 23, 10, 30, tzinfo=timezone.utc)
 WINDOW = TimeWindow()

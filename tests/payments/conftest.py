@@ -18,10 +18,10 @@ from botocore.config import Config
 from botocore.stub import Stubber
 from pydantic import ValidationError
 
-from agentcore_billing._clock import ManualClock
-from agentcore_billing._errors import InvalidInputError
-from agentcore_billing._payments import PaymentsClient
-from agentcore_billing._retry import RetryPolicy
+from agentcore_billing._core.clock import ManualClock
+from agentcore_billing._core.errors import InvalidInputError
+from agentcore_billing._core.retry import RetryPolicy
+from agentcore_billing._payments.client import PaymentsClient
 
 ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:payment-manager/shop-abcdef1234"
 NOW = datetime(2026, 11, 23, 10, tzinfo=timezone.utc)

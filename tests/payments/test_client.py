@@ -8,8 +8,8 @@ import boto3
 import pytest
 from pydantic import ValidationError
 
-from agentcore_billing._payments import PaymentsClient
-from agentcore_billing._retry import RetryPolicy
+from agentcore_billing._core.retry import RetryPolicy
+from agentcore_billing._payments.client import PaymentsClient
 
 ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:payment-manager/shop-abcdef1234"
 

@@ -12,7 +12,7 @@ from typing import Any
 import botocore.session
 import pytest
 
-from agentcore_billing._errors import (
+from agentcore_billing._core.errors import (
     AccessDeniedError,
     ConflictError,
     InternalServerError,
@@ -24,11 +24,11 @@ from agentcore_billing._errors import (
     ThrottlingError,
     UnauthorizedError,
 )
-from agentcore_billing._money import Money
-from agentcore_billing._payment_linked import EmbeddedCryptoWallet
-from agentcore_billing._payment_process import X402Payment
-from agentcore_billing._payment_tokens import CoinbaseCdpTokenRequest
-from agentcore_billing._retry import RetryPolicy
+from agentcore_billing._core.money import Money
+from agentcore_billing._core.retry import RetryPolicy
+from agentcore_billing._payments.models.linked import EmbeddedCryptoWallet
+from agentcore_billing._payments.models.payment import X402Payment
+from agentcore_billing._payments.models.token import CoinbaseCdpTokenRequest
 
 SESSION_ID = "payment-session-abcdefghij12345"
 INSTRUMENT_ID = "payment-instrument-abcdefghij12345"

@@ -9,12 +9,12 @@ import pytest
 from botocore.stub import ANY
 from pydantic import SecretStr
 
-from agentcore_billing._payment_instruments import (
+from agentcore_billing._payments.models.instrument import (
     PaymentInstrument,
     PaymentInstrumentSummary,
     TokenBalance,
 )
-from agentcore_billing._payment_linked import (
+from agentcore_billing._payments.models.linked import (
     DeveloperJwtLinkedAccount,
     EmailLinkedAccount,
     EmbeddedCryptoWallet,

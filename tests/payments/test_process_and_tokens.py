@@ -9,14 +9,14 @@ import pytest
 from botocore.stub import ANY
 from pydantic import Secret, SecretStr
 
-from agentcore_billing._payment_process import (
+from agentcore_billing._payments.models.payment import (
     MppPayment,
     MppPaymentOutput,
     PaymentResult,
     X402Payment,
     X402PaymentOutput,
 )
-from agentcore_billing._payment_tokens import (
+from agentcore_billing._payments.models.token import (
     CoinbaseCdpToken,
     CoinbaseCdpTokenRequest,
     ResourcePaymentToken,

@@ -12,18 +12,18 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
 
-from agentcore_billing._errors import (
+from agentcore_billing._core.errors import (
     InternalServerError,
     ResourceNotFoundError,
     ServiceValidationError,
     TransportError,
 )
-from agentcore_billing._idempotency import PAYMENTS_TOKEN
-from agentcore_billing._money import Money
-from agentcore_billing._payment_linked import EmbeddedCryptoWallet
-from agentcore_billing._payment_process import MppPayment
-from agentcore_billing._payments import PaymentsClient
-from agentcore_billing._retry import RetryPolicy
+from agentcore_billing._core.idempotency import PAYMENTS_TOKEN
+from agentcore_billing._core.money import Money
+from agentcore_billing._core.retry import RetryPolicy
+from agentcore_billing._payments.client import PaymentsClient
+from agentcore_billing._payments.models.linked import EmbeddedCryptoWallet
+from agentcore_billing._payments.models.payment import MppPayment
 
 ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:payment-manager/shop-abcdef1234"
 SESSION_ID = "payment-session-abcdefghij12345"

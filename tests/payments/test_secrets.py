@@ -8,20 +8,23 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from agentcore_billing._errors import ServiceError
-from agentcore_billing._payment_linked import (
+from agentcore_billing._core.errors import ServiceError
+from agentcore_billing._payments.models.linked import (
     EmailLinkedAccount,
     EmbeddedCryptoWallet,
     OAuth2LinkedAccount,
     SmsLinkedAccount,
 )
-from agentcore_billing._payment_process import MppPayment, X402Payment
-from agentcore_billing._payment_requests import (
+from agentcore_billing._payments.models.payment import MppPayment, X402Payment
+from agentcore_billing._payments.models.requests import (
     CreatePaymentInstrumentInput,
     ProcessPaymentInput,
     ResourcePaymentTokenInput,
 )
-from agentcore_billing._payment_tokens import CoinbaseCdpTokenRequest, StripePrivyTokenRequest
+from agentcore_billing._payments.models.token import (
+    CoinbaseCdpTokenRequest,
+    StripePrivyTokenRequest,
+)
 
 ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:payment-manager/shop-abcdef1234"
 SESSION_ID = "payment-session-abcdefghij12345"

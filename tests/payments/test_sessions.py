@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from botocore.stub import ANY
 
-from agentcore_billing._errors import AccessDeniedError, InvalidInputError
-from agentcore_billing._idempotency import PAYMENTS_TOKEN
-from agentcore_billing._money import Money
-from agentcore_billing._payment_models import PaymentSession, PaymentSessionSummary
+from agentcore_billing._core.errors import AccessDeniedError, InvalidInputError
+from agentcore_billing._core.idempotency import PAYMENTS_TOKEN
+from agentcore_billing._core.money import Money
+from agentcore_billing._payments.models.session import PaymentSession, PaymentSessionSummary
 
 ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:payment-manager/shop-abcdef1234"
 TOKEN = "replayable-token-0000-1111-2222-3333"

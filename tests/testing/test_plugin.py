@@ -33,6 +33,6 @@ def test_fixtures_drive_both_facades_over_http(
 
 
 def billing_emulator_now(emu: Any) -> Any:
-    from agentcore_billing._clock import utc_now
+    from agentcore_billing._core.clock import utc_now
 
     return utc_now().replace(minute=0, second=0, microsecond=0)

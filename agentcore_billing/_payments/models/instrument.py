@@ -8,16 +8,17 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
-from ._models import ResponseModel, WireDatetime
-from ._money import parse_decimal
-from ._payment_linked import EmbeddedCryptoWallet
-from ._payment_types import (
+from agentcore_billing._core.models import ResponseModel, WireDatetime
+from agentcore_billing._core.money import parse_decimal
+
+from .enums import (
     BalanceToken,
     Chain,
     CryptoNetwork,
     PaymentInstrumentStatus,
     PaymentInstrumentType,
 )
+from .linked import EmbeddedCryptoWallet
 
 _EXAMPLE_INSTRUMENT = {
     "paymentInstrumentId": "payment-instrument-abcdefghijklmno",

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, SecretStr, field_validator
 
-from ._payment_types import (
+from .enums import (
     WIRE_CONTEXT,
     CryptoNetwork,
     EmailAddress,

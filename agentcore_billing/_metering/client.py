@@ -3,7 +3,7 @@
 One method per operation. Batch metering validates every record first, packs requests
 within the service's limits, paces them under the request quota, resubmits unprocessed
 records, isolates records the service refuses, and reports every input record exactly
-once (see :mod:`._metering_plan` and :mod:`._metering_send` for the rules).
+once (see :mod:`.plan` and :mod:`.send` for the rules).
 """
 
 from __future__ import annotations
@@ -14,30 +14,31 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ._clock import Clock, Monotonic, Sleep
-from ._errors import ExpiredTokenError, InvalidInputError, ServiceError
-from ._facade import FacadeBase
-from ._idempotency import METER_USAGE_TOKEN, resolve_client_token
-from ._metering_batch import stream_results
-from ._metering_models import (
+from agentcore_billing._core.clock import Clock, Monotonic, Sleep
+from agentcore_billing._core.errors import ExpiredTokenError, InvalidInputError, ServiceError
+from agentcore_billing._core.facade import FacadeBase
+from agentcore_billing._core.idempotency import METER_USAGE_TOKEN, resolve_client_token
+from agentcore_billing._core.models import mask_secret
+from agentcore_billing._core.retry import RetryPolicy
+
+from .batch import stream_results
+from .pacing import Pacer
+from .plan import ChunkPlanner
+from .records import (
+    MeterUsageInput,
+    UsageAllocation,
+    UsageRecord,
+    check_product_code,
+)
+from .results import (
     BatchMeterReport,
     MeterUsageResult,
     RegisterUsageResult,
     ResolvedCustomer,
     UsageRecordResult,
 )
-from ._metering_plan import ChunkPlanner
-from ._metering_records import (
-    MeterUsageInput,
-    UsageAllocation,
-    UsageRecord,
-    check_product_code,
-)
-from ._metering_send import RequestRunner, paced_call
-from ._models import mask_secret
-from ._pacing import Pacer
-from ._retry import RetryPolicy
-from ._window import METER_USAGE_MAX_AGE, TimeWindow
+from .send import RequestRunner, paced_call
+from .window import METER_USAGE_MAX_AGE, TimeWindow
 
 if TYPE_CHECKING:
     import boto3

@@ -9,7 +9,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ._errors import CurrencyMismatchError, InvalidInputError
+from .errors import CurrencyMismatchError, InvalidInputError
 
 Currency = Literal["USD"]
 """Currencies the service accepts today. Adding one is a one-line change here."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
-from ._errors import ResourceNotFoundError
-from ._facade import FacadeBase
-from ._idempotency import PAYMENTS_TOKEN, resolve_client_token
-from ._payment_requests import PaymentScope
+from agentcore_billing._core.errors import ResourceNotFoundError
+from agentcore_billing._core.facade import FacadeBase
+from agentcore_billing._core.idempotency import PAYMENTS_TOKEN, resolve_client_token
+
+from .models.requests import PaymentScope
 
 T = TypeVar("T")
 

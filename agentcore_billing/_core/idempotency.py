@@ -12,7 +12,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from ._errors import InvalidInputError
+from .errors import InvalidInputError
 
 # A fixed namespace so the same idempotency key always derives the same token.
 _TOKEN_NAMESPACE = uuid.UUID("6f1d9a52-3c1e-5b7e-9d0a-4a1b2c3d4e5f")

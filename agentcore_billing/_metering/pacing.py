@@ -23,7 +23,7 @@ import logging
 import threading
 from collections import deque
 
-from ._clock import Monotonic, Sleep, monotonic, real_sleep
+from agentcore_billing._core.clock import Monotonic, Sleep, monotonic, real_sleep
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class Pacer:
         sleep: how to wait (injected in tests).
 
     Example:
-        >>> from agentcore_billing._clock import ManualClock
+        >>> from agentcore_billing._core.clock import ManualClock
         >>> clock = ManualClock()
         >>> pacer = Pacer(10.0, monotonic=clock.monotonic, sleep=clock.sleep)
         >>> [pacer.acquire() for _ in range(3)]
@@ -107,7 +107,7 @@ class Pacer:
         """Reserve the next slot starting ``after`` seconds from now or later; return the wait.
 
         Example:
-            >>> from agentcore_billing._clock import ManualClock
+            >>> from agentcore_billing._core.clock import ManualClock
             >>> pacer = Pacer(4.0, monotonic=ManualClock().monotonic)
             >>> pacer.reserve(), pacer.reserve(), pacer.reserve(after=2.0)
             (0.0, 0.25, 2.0)
@@ -125,7 +125,7 @@ class Pacer:
         """Wait for the next slot; return the seconds waited.
 
         Example:
-            >>> from agentcore_billing._clock import ManualClock
+            >>> from agentcore_billing._core.clock import ManualClock
             >>> clock = ManualClock()
             >>> pacer = Pacer(2.0, monotonic=clock.monotonic, sleep=clock.sleep)
             >>> pacer.acquire(), pacer.acquire(), clock.sleeps
@@ -144,7 +144,7 @@ class Pacer:
         other requests could have used. Returns the seconds slept here.
 
         Example:
-            >>> from agentcore_billing._clock import ManualClock
+            >>> from agentcore_billing._core.clock import ManualClock
             >>> clock = ManualClock()
             >>> pacer = Pacer(2.0, monotonic=clock.monotonic, sleep=clock.sleep)
             >>> pacer.acquire(), pacer.acquire_after(0.25), pacer.acquire_after(2.0)

@@ -36,12 +36,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from ._batching import MAX_RECORDS_PER_REQUEST, GroupKey, Matcher, halves
-from ._core import Invoker
-from ._errors import InvalidInputError, ServiceError, ThrottlingError
-from ._metering_models import SERVICE_STATUSES, MeteringOutcome
-from ._metering_plan import Entry, Final, request_product_code
-from ._pacing import Pacer
+from agentcore_billing._core.engine import Invoker
+from agentcore_billing._core.errors import InvalidInputError, ServiceError, ThrottlingError
+
+from .matching import Matcher
+from .pacing import Pacer
+from .packing import MAX_RECORDS_PER_REQUEST, GroupKey, halves
+from .plan import Entry, Settled, request_product_code
+from .results import SERVICE_STATUSES, MeteringOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +141,7 @@ class RefusedGroups:
 
 @dataclass(frozen=True)
 class _Answered:
-    finals: dict[int, Final]
+    finals: dict[int, Settled]
     unprocessed: list[Entry]
 
 
@@ -155,12 +157,12 @@ class _Job:
     group: GroupKey
     started: float
     todo: deque[tuple[list[Entry], int]] = field(default_factory=deque)
-    finals: dict[int, Final] = field(default_factory=dict)
+    finals: dict[int, Settled] = field(default_factory=dict)
     split_calls: int = 0
 
     def settle(self, batch: list[Entry], outcome: MeteringOutcome, reason: str) -> None:
         for entry in batch:
-            self.finals[entry.index] = Final(outcome, reason=reason)
+            self.finals[entry.index] = Settled(outcome, reason=reason)
 
 
 class RequestRunner:
@@ -184,7 +186,7 @@ class RequestRunner:
         self._rng = rng
         self.refused = refused or RefusedGroups()
 
-    def run(self, group: GroupKey, entries: list[Entry]) -> dict[int, Final]:
+    def run(self, group: GroupKey, entries: list[Entry]) -> dict[int, Settled]:
         """Send ``entries`` (one packed request) and return each record's final outcome."""
         job = _Job(group=group, started=self._retrier.monotonic())
         job.todo.append((entries, 0))
@@ -288,7 +290,7 @@ def _read_answer(batch: list[Entry], response: Mapping[str, Any]) -> _Answered:
     unprocessed_echoes = list(response.get("UnprocessedRecords") or [])
     if not unprocessed_echoes and _in_order(batch, results):
         answered = _Answered(
-            {entry.index: _final(result) for result, entry in zip(results, batch, strict=True)},
+            {entry.index: _settled(result) for result, entry in zip(results, batch, strict=True)},
             [],
         )
     else:
@@ -351,10 +353,10 @@ def _match_answer(
     matcher = Matcher((entry.wire, entry) for entry in batch)
     echoes = [result.get("UsageRecord") for result in results] + unprocessed_echoes
     matched = matcher.match(echoes)
-    finals: dict[int, Final] = {}
+    finals: dict[int, Settled] = {}
     for result, entry in zip(results, matched[: len(results)], strict=True):
         if entry is not None:
-            finals[entry.index] = _final(result)
+            finals[entry.index] = _settled(result)
     unprocessed = [entry for entry in matched[len(results) :] if entry is not None]
     missing = matcher.remaining()
     unmatched = matched.count(None)
@@ -370,10 +372,10 @@ def _match_answer(
     return _Answered(finals, unprocessed)
 
 
-def _final(result: Mapping[str, Any]) -> Final:
+def _settled(result: Mapping[str, Any]) -> Settled:
     status = result.get("Status")
     record_id = result.get("MeteringRecordId") or None
     if status not in SERVICE_STATUSES:
-        return Final(MeteringOutcome.REJECTED, record_id, f"unexpected status {status!r}")
+        return Settled(MeteringOutcome.REJECTED, record_id, f"unexpected status {status!r}")
     outcome = MeteringOutcome(status)
-    return Final(outcome, record_id, _STATUS_REASONS.get(outcome))
+    return Settled(outcome, record_id, _STATUS_REASONS.get(outcome))

@@ -34,7 +34,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ._batching import (
+from .packing import (
     MAX_RECORDS_PER_REQUEST,
     MAX_REQUEST_BYTES,
     PLAIN_RECORD_MAX_BYTES,
@@ -43,13 +43,13 @@ from ._batching import (
     request_overhead,
     wire_json,
 )
-from ._metering_models import MeteringOutcome, UsageRecordResult
-from ._metering_records import UsageRecord
-from ._window import TimeWindow
+from .records import UsageRecord
+from .results import MeteringOutcome, UsageRecordResult
+from .window import TimeWindow
 
 
 @dataclass(frozen=True)
-class Final:
+class Settled:
     """The settled outcome of one sent or refused record."""
 
     outcome: MeteringOutcome
@@ -98,11 +98,11 @@ class ChunkPlan:
     """What to send for one chunk and what was already decided locally."""
 
     inputs: list[tuple[int, object]]
-    finals: dict[int, Final] = field(default_factory=dict)
+    finals: dict[int, Settled] = field(default_factory=dict)
     copies: dict[int, int] = field(default_factory=dict)
     requests: list[Request] = field(default_factory=list)
 
-    def results(self, answers: Mapping[int, Final]) -> Iterator[UsageRecordResult]:
+    def results(self, answers: Mapping[int, Settled]) -> Iterator[UsageRecordResult]:
         """One result per input, in input order, from local decisions and ``answers``."""
         for index, item in self.inputs:
             source = self.copies.get(index, index)
@@ -116,7 +116,7 @@ class ChunkPlan:
             )
 
 
-_NO_ANSWER = Final(MeteringOutcome.UNPROCESSED, reason="no answer was recorded for this record")
+_NO_ANSWER = Settled(MeteringOutcome.UNPROCESSED, reason="no answer was recorded for this record")
 
 
 def product_group(product_code: str) -> GroupKey:
@@ -207,7 +207,7 @@ class ChunkPlanner:
                 continue
             conflict = _conflict(hours, entry, record)
             if conflict is not None:
-                plan.finals[index] = Final(MeteringOutcome.REJECTED, reason=conflict)
+                plan.finals[index] = Settled(MeteringOutcome.REJECTED, reason=conflict)
                 continue
             groups.setdefault(entry.group, []).append(entry)
         for group, entries in groups.items():
@@ -247,7 +247,7 @@ class ChunkPlanner:
                 reason = self._size_reason(entry) or _refused_reason(refused_groups(group))
                 if reason is None:
                     return entry, record
-        plan.finals[index] = Final(MeteringOutcome.REJECTED, reason=reason)
+        plan.finals[index] = Settled(MeteringOutcome.REJECTED, reason=reason)
         return None
 
     def _group(self, record: UsageRecord) -> tuple[GroupKey | None, str | None]:

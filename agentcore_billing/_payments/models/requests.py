@@ -12,12 +12,10 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, field_validator
 
-from ._models import InputModel
-from ._money import Money
-from ._payment_linked import EmbeddedCryptoWallet
-from ._payment_process import MppPayment, X402Payment
-from ._payment_tokens import CoinbaseCdpTokenRequest, StripePrivyTokenRequest
-from ._payment_types import (
+from agentcore_billing._core.models import InputModel
+from agentcore_billing._core.money import Money
+
+from .enums import (
     AgentName,
     BalanceToken,
     Chain,
@@ -29,6 +27,9 @@ from ._payment_types import (
     UserId,
     WorkloadToken,
 )
+from .linked import EmbeddedCryptoWallet
+from .payment import MppPayment, X402Payment
+from .token import CoinbaseCdpTokenRequest, StripePrivyTokenRequest
 
 SESSION_CURRENCIES = frozenset({"USD"})
 """Currencies a session's spending cap may be in."""

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import ConfigDict, Field, SecretStr
 
-from ._models import ResponseModel
-from ._payment_types import (
+from agentcore_billing._core.models import ResponseModel
+
+from .enums import (
     HttpMethod,
     RequestBody,
     RequestHost,

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import AfterValidator, ConfigDict, SecretStr, ValidationInfo
 
-from ._models import InputModel, mask_secret
+from agentcore_billing._core.models import InputModel, mask_secret
 
 Chain = Literal["BASE", "BASE_SEPOLIA", "ETHEREUM", "SOLANA", "SOLANA_DEVNET"]
 """A blockchain chain a balance can be read on (``BlockchainChainId``)."""

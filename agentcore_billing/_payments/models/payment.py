@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import ConfigDict, Field, Secret, SecretStr, field_validator
 
-from ._models import ResponseModel, WireDatetime
-from ._payment_types import (
+from agentcore_billing._core.models import ResponseModel, WireDatetime
+
+from .enums import (
     WWW_AUTHENTICATE,
     PaymentStatus,
     PaymentType,

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._errors import InvalidInputError
+from agentcore_billing._core.errors import InvalidInputError
 
 BATCH_MAX_AGE = timedelta(hours=24)
 

@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
-from ._clock import Clock, Monotonic, Sleep
-from ._errors import ResourceNotFoundError
-from ._money import Money
-from ._payment_instrument_ops import InstrumentOperations
-from ._payment_models import PaymentSession, PaymentSessionSummary
-from ._payment_process import MppPayment, PaymentResult, X402Payment
-from ._payment_requests import (
+from agentcore_billing._core.clock import Clock, Monotonic, Sleep
+from agentcore_billing._core.errors import ResourceNotFoundError
+from agentcore_billing._core.money import Money
+from agentcore_billing._core.retry import RetryPolicy
+
+from .instruments import InstrumentOperations
+from .models.payment import MppPayment, PaymentResult, X402Payment
+from .models.requests import (
     CreatePaymentSessionInput,
     DeletePaymentSessionInput,
     GetPaymentSessionInput,
@@ -33,8 +34,8 @@ from ._payment_requests import (
     ProcessPaymentInput,
     ResourcePaymentTokenInput,
 )
-from ._payment_tokens import CoinbaseCdpTokenRequest, ResourcePaymentToken, StripePrivyTokenRequest
-from ._retry import RetryPolicy
+from .models.session import PaymentSession, PaymentSessionSummary
+from .models.token import CoinbaseCdpTokenRequest, ResourcePaymentToken, StripePrivyTokenRequest
 
 if TYPE_CHECKING:
     import boto3

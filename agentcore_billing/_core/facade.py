@@ -5,11 +5,11 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING, Any
 
-from ._boto import LazyClient
-from ._clock import Clock, Monotonic, Sleep, utc_now
-from ._core import Invoker
-from ._errors import InvalidInputError
-from ._retry import Retrier, RetryPolicy
+from .clock import Clock, Monotonic, Sleep, utc_now
+from .engine import Invoker
+from .errors import InvalidInputError
+from .retry import Retrier, RetryPolicy
+from .seam import LazyClient
 
 if TYPE_CHECKING:
     import boto3

@@ -18,8 +18,8 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from tenacity import RetryCallState, Retrying, retry_if_exception
 
-from ._clock import Monotonic, Sleep, monotonic, real_sleep
-from ._errors import ServiceError
+from .clock import Monotonic, Sleep, monotonic, real_sleep
+from .errors import ServiceError
 
 T = TypeVar("T")
 
@@ -92,7 +92,7 @@ def is_retryable(exc: BaseException) -> bool:
     """The retry predicate: our own error types that say they are transient.
 
     Example:
-        >>> from agentcore_billing._errors import ThrottlingError, AccessDeniedError
+        >>> from agentcore_billing._core.errors import ThrottlingError, AccessDeniedError
         >>> is_retryable(ThrottlingError(operation="Op", code="ThrottlingException"))
         True
         >>> is_retryable(AccessDeniedError(operation="Op", code="AccessDeniedException"))
@@ -105,7 +105,7 @@ class Retrier:
     """Runs a callable under a :class:`RetryPolicy` with injected sleep and clock.
 
     Example:
-        >>> from agentcore_billing._clock import ManualClock
+        >>> from agentcore_billing._core.clock import ManualClock
         >>> clock = ManualClock()
         >>> retrier = Retrier(RetryPolicy(jitter=False), sleep=clock.sleep,
         ...                   monotonic=clock.monotonic)

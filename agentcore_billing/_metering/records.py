@@ -16,9 +16,9 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from ._errors import InvalidInputError
-from ._models import AwareDatetime, InputModel
-from ._money import canonical_decimal, parse_decimal
+from agentcore_billing._core.errors import InvalidInputError
+from agentcore_billing._core.models import AwareDatetime, InputModel
+from agentcore_billing._core.money import canonical_decimal, parse_decimal
 
 QUANTITY_MAX = 2_147_483_647
 """The largest whole-number ``Quantity``."""

@@ -12,10 +12,10 @@ from typing import Any
 
 from pydantic import Field, PrivateAttr
 
-from ._clock import Clock, utc_now
-from ._errors import InvalidInputError
-from ._models import ResponseModel, WireDatetime
-from ._money import Money
+from agentcore_billing._core.clock import Clock, utc_now
+from agentcore_billing._core.errors import InvalidInputError
+from agentcore_billing._core.models import ResponseModel, WireDatetime
+from agentcore_billing._core.money import Money
 
 
 class PaymentSessionSummary(ResponseModel):

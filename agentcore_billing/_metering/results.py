@@ -9,8 +9,8 @@ from typing import Any
 
 from pydantic import Field
 
-from ._errors import MeteringFailuresError
-from ._models import ResponseModel, WireDatetime
+from agentcore_billing._core.errors import MeteringFailuresError
+from agentcore_billing._core.models import ResponseModel, WireDatetime
 
 if sys.version_info >= (3, 11):
     from enum import StrEnum

@@ -2,7 +2,7 @@
 
 A facade hands over the boto3 method name, the finished request parameters and, for
 idempotent operations, the client token it resolved once. This module runs the
-attempts, turns botocore failures into :mod:`agentcore_billing._errors` classes that
+attempts, turns botocore failures into :mod:`agentcore_billing._core.errors` classes that
 carry the operation, request id and token, and marks the outcome of a mutating call as
 unknown when the request may have taken effect without an answer.
 """
@@ -23,8 +23,7 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.parsers import ResponseParserError
 
-from ._boto import LazyClient
-from ._errors import (
+from .errors import (
     ConfigurationError,
     InternalServerError,
     InvalidInputError,
@@ -32,9 +31,10 @@ from ._errors import (
     TransportError,
     from_client_error,
 )
-from ._redaction import install as install_redaction
-from ._redaction import redacting
-from ._retry import Retrier
+from .redaction import install as install_redaction
+from .redaction import redacting
+from .retry import Retrier
+from .seam import LazyClient
 
 _TRANSPORT_ERRORS = (BotoConnectionError, HTTPClientError, ResponseParserError)
 _VALUE_IN_MESSAGE = re.compile(r", value: .*?(?=, valid|, type|$)", re.MULTILINE)
@@ -44,7 +44,7 @@ class Invoker:
     """Calls one boto3 client's methods through the retry layer.
 
     Example:
-        >>> from agentcore_billing._retry import RetryPolicy
+        >>> from agentcore_billing._core.retry import RetryPolicy
         >>> invoker = Invoker(LazyClient("meteringmarketplace", region_name="us-east-1"),
         ...                   Retrier(RetryPolicy.none()))
         >>> invoker.retrier.policy.max_attempts

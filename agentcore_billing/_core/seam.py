@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
 
-from ._errors import ConfigurationError
-from ._version import __version__
+from agentcore_billing._version import __version__
+
+from .errors import ConfigurationError
 
 if TYPE_CHECKING:
     import boto3

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ._payment_base import PaymentsBase
-from ._payment_instruments import PaymentInstrument, PaymentInstrumentSummary, TokenBalance
-from ._payment_linked import EmbeddedCryptoWallet
-from ._payment_requests import (
+from .base import PaymentsBase
+from .models.enums import BalanceToken, Chain
+from .models.instrument import PaymentInstrument, PaymentInstrumentSummary, TokenBalance
+from .models.linked import EmbeddedCryptoWallet
+from .models.requests import (
     CreatePaymentInstrumentInput,
     DeletePaymentInstrumentInput,
     GetPaymentInstrumentInput,
     InstrumentBalanceInput,
     ListPaymentInstrumentsInput,
 )
-from ._payment_types import BalanceToken, Chain
 
 
 class InstrumentOperations(PaymentsBase):

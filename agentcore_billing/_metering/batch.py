@@ -1,7 +1,7 @@
 """The streaming BatchMeterUsage pipeline: chunk, plan, send in parallel, yield in order.
 
 The input is read lazily, ``chunk_size`` records at a time, and each chunk is planned
-(see :mod:`._metering_plan`). With one worker, or while no chunk has needed more than one
+(see :mod:`.plan`). With one worker, or while no chunk has needed more than one
 request, requests run inline (so the request sequence is deterministic) and a chunk's
 results are yielded before the next chunk is read. With several workers, requests run on
 a thread pool created on first need, and the next chunk is read, planned and queued
@@ -18,11 +18,12 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-from ._batching import chunked
-from ._clock import Clock
-from ._metering_models import UsageRecordResult
-from ._metering_plan import ChunkPlan, ChunkPlanner, Final, Request
-from ._metering_send import RequestRunner
+from agentcore_billing._core.clock import Clock
+
+from .packing import chunked
+from .plan import ChunkPlan, ChunkPlanner, Request, Settled
+from .results import UsageRecordResult
+from .send import RequestRunner
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def stream_results(
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-_Answer = Callable[[], dict[int, Final]]
+_Answer = Callable[[], dict[int, Settled]]
 """Returns one request's final outcomes (waiting for them when the request runs on a pool)."""
 
 
@@ -79,7 +80,7 @@ def _start(
 
 
 def _settled(plan: ChunkPlan, answers: list[_Answer]) -> Iterator[UsageRecordResult]:
-    finals: dict[int, Final] = {}
+    finals: dict[int, Settled] = {}
     for answer in answers:
         finals.update(answer())
     return plan.results(finals)

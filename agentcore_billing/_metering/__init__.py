@@ -1,0 +1,1 @@
+"""The AWS Marketplace Metering wing: records, batch planning, sending, results."""

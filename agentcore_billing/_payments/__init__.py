@@ -1,0 +1,1 @@
+"""The AgentCore Payments wing: facade operations over the engine, and their models."""

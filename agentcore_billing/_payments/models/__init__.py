@@ -1,0 +1,1 @@
+"""Typed models of AgentCore Payments requests and responses."""
