@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import InvalidInputError
 
@@ -43,6 +44,19 @@ class TokenRule:
                 field, f"{self.name} tokens must match {self.pattern_text}", repr(token)
             )
         return token
+
+    @classmethod
+    def from_shape(cls, shape: Any, *, name: str) -> TokenRule:
+        """The rule botocore's model states for a token member (length, pattern)."""
+        meta = shape.metadata
+        pattern = meta.get("pattern")
+        return cls(
+            name=name,
+            min_length=int(meta.get("min", 1)),
+            max_length=int(meta.get("max", 10**6)),
+            pattern=re.compile(pattern) if pattern else None,
+            pattern_text=pattern or "",
+        )
 
 
 PAYMENTS_TOKEN = TokenRule(

@@ -15,9 +15,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from agentcore_billing._core.clock import Clock, Monotonic, Sleep
+from agentcore_billing._core.engine import Reply
 from agentcore_billing._core.errors import ExpiredTokenError, InvalidInputError, ServiceError
 from agentcore_billing._core.facade import FacadeBase
-from agentcore_billing._core.idempotency import METER_USAGE_TOKEN, resolve_client_token
 from agentcore_billing._core.models import mask_secret
 from agentcore_billing._core.retry import RetryPolicy
 
@@ -37,7 +37,7 @@ from .results import (
     ResolvedCustomer,
     UsageRecordResult,
 )
-from .send import RequestRunner, paced_call
+from .send import RequestRunner
 from .window import METER_USAGE_MAX_AGE, TimeWindow
 
 if TYPE_CHECKING:
@@ -229,15 +229,15 @@ class MeteringClient(FacadeBase):
             dry_run=dry_run,
         )
         self.window.narrowed(METER_USAGE_MAX_AGE).check(request.timestamp, self._clock())
-        token = resolve_client_token(client_token, METER_USAGE_TOKEN)
         try:
-            response = self._call("MeterUsage", "meter_usage", request.to_wire(token), token)
+            reply = self._call("MeterUsage", request.to_wire(), client_token)
         except ServiceError as err:
             if dry_run and err.code == "DryRunOperation":
-                return MeterUsageResult(client_token=token, dry_run=True)
+                return MeterUsageResult(client_token=err.client_token or "", dry_run=True)
             raise
         return MeterUsageResult(
-            metering_record_id=response.get("MeteringRecordId"), client_token=token
+            metering_record_id=reply.data.get("MeteringRecordId"),
+            client_token=reply.client_token or "",
         )
 
     def resolve_customer(self, registration_token: str) -> ResolvedCustomer:
@@ -260,7 +260,7 @@ class MeteringClient(FacadeBase):
             )
         params = {"RegistrationToken": registration_token}
         try:
-            response = self._call("ResolveCustomer", "resolve_customer", params)
+            response = self._call("ResolveCustomer", params).data
         except ServiceError as err:
             if isinstance(err, ExpiredTokenError) and err.earlier_attempt_unanswered:
                 # A token redeems once: the unanswered attempt probably redeemed it.
@@ -300,19 +300,13 @@ class MeteringClient(FacadeBase):
                 )
                 raise InvalidInputError("nonce", "a string of at most 255 characters", shown)
             params["Nonce"] = nonce
-        return RegisterUsageResult.from_wire(self._call("RegisterUsage", "register_usage", params))
+        return RegisterUsageResult.from_wire(self._call("RegisterUsage", params).data)
 
     def _call(
-        self, operation: str, method: str, params: Mapping[str, Any], token: str | None = None
-    ) -> dict[str, Any]:
-        return paced_call(
-            self._invoker,
-            self._pacers[operation],
-            method,
-            params,
-            operation=operation,
-            client_token=token,
-            mutating=token is not None,
+        self, operation: str, params: Mapping[str, Any], client_token: str | None = None
+    ) -> Reply:
+        return self._invoker.call(
+            operation, params, client_token=client_token, pacer=self._pacers[operation]
         )
 
     def _product_for(self, product_code: str | None) -> str:

@@ -283,7 +283,7 @@ class MeterUsageInput(InputModel):
         >>> from datetime import datetime, timezone
         >>> MeterUsageInput(product_code="prod-1", dimension="d", quantity=Decimal("0.5"),
         ...     timestamp=datetime(2026, 11, 23, 10, tzinfo=timezone.utc)
-        ... ).to_wire("tok")["UsageQuantityAsDecimal"]
+        ... ).to_wire()["UsageQuantityAsDecimal"]
         '0.5'
     """
 
@@ -317,8 +317,8 @@ class MeterUsageInput(InputModel):
             check_allocations(self.quantity, self.allocations)
         return self
 
-    def to_wire(self, client_token: str) -> dict[str, Any]:
-        """The MeterUsage request parameters, with ``client_token`` as ClientToken."""
+    def to_wire(self) -> dict[str, Any]:
+        """The MeterUsage request parameters (the engine adds the ClientToken)."""
         wire: dict[str, Any] = {
             "ProductCode": self.product_code,
             "Timestamp": self.timestamp,
@@ -329,5 +329,4 @@ class MeterUsageInput(InputModel):
             wire["UsageAllocations"] = [allocation.to_wire() for allocation in self.allocations]
         if self.dry_run:
             wire["DryRun"] = True
-        wire["ClientToken"] = client_token
         return wire

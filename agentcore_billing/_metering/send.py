@@ -37,7 +37,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from agentcore_billing._core.engine import Invoker
-from agentcore_billing._core.errors import InvalidInputError, ServiceError, ThrottlingError
+from agentcore_billing._core.errors import InvalidInputError, ServiceError
 
 from .matching import Matcher
 from .pacing import Pacer
@@ -74,44 +74,6 @@ _STATUS_REASONS = {
         "CustomerNotSubscribed: the buyer has no active agreement for this product"
     ),
 }
-
-
-def paced_call(
-    invoker: Invoker,
-    pacer: Pacer,
-    method: str,
-    params: Mapping[str, Any],
-    *,
-    operation: str,
-    client_token: str | None = None,
-    mutating: bool = False,
-) -> dict[str, Any]:
-    """``invoker.call`` with every attempt (retries too) taking a slot from ``pacer``.
-
-    A retry's slot is taken after its back-off (the back-off does not hold a slot
-    other requests could use). Throttles and successes are reported to the pacer.
-    """
-
-    def on_retry(error: BaseException, attempt: int, wait: float) -> None:
-        if isinstance(error, ThrottlingError):
-            pacer.on_throttle()
-        pacer.acquire_after(wait)
-
-    pacer.acquire()
-    try:
-        response = invoker.call(
-            method,
-            params,
-            operation=operation,
-            client_token=client_token,
-            mutating=mutating,
-            on_retry=on_retry,
-        )
-    except ThrottlingError:
-        pacer.on_throttle()
-        raise
-    pacer.on_success()
-    return response
 
 
 class RefusedGroups:
@@ -237,9 +199,7 @@ class RequestRunner:
             params["ProductCode"] = product_code
         logger.debug("%s: sending %d records (%s group)", OPERATION, len(batch), group[0])
         try:
-            response = paced_call(
-                self._invoker, self._pacer, "batch_meter_usage", params, operation=OPERATION
-            )
+            response = self._invoker.call(OPERATION, params, pacer=self._pacer).data
         except InvalidInputError as err:
             return _Refused("record", "ParamValidationError", str(err))
         except ServiceError as err:

@@ -7,7 +7,6 @@ from typing import Any, TypeVar
 
 from agentcore_billing._core.errors import ResourceNotFoundError
 from agentcore_billing._core.facade import FacadeBase
-from agentcore_billing._core.idempotency import PAYMENTS_TOKEN, resolve_client_token
 
 from .models.requests import PaymentScope
 
@@ -32,21 +31,15 @@ class PaymentsBase(FacadeBase):
         return self._scope.agent_name if agent_name is None else agent_name
 
     def _create(
-        self, method: str, operation: str, params: Mapping[str, Any], client_token: str | None
+        self, operation: str, params: Mapping[str, Any], client_token: str | None
     ) -> tuple[dict[str, Any], str]:
-        token = resolve_client_token(client_token, PAYMENTS_TOKEN)
-        response = self._invoker.call(
-            method,
-            {**params, "clientToken": token},
-            operation=operation,
-            client_token=token,
-            mutating=True,
-        )
-        return response, token
+        reply = self._invoker.call(operation, params, client_token=client_token)
+        assert reply.client_token is not None  # every create operation has a token member
+        return reply.data, reply.client_token
 
-    def _delete(self, method: str, operation: str, params: Mapping[str, Any]) -> str:
+    def _delete(self, operation: str, params: Mapping[str, Any]) -> str:
         try:
-            response = self._invoker.call(method, params, operation=operation)
+            response = self._invoker.call(operation, params).data
         except ResourceNotFoundError as err:
             if not err.earlier_attempt_unanswered:
                 raise
@@ -56,12 +49,11 @@ class PaymentsBase(FacadeBase):
 
     def _items(
         self,
-        method: str,
         operation: str,
         params: Mapping[str, Any],
         key: str,
         read: Callable[[Mapping[str, Any]], T],
     ) -> Iterator[T]:
-        for page in self._invoker.pages(method, params, operation=operation):
+        for page in self._invoker.pages(operation, params):
             for item in page.get(key) or ():
                 yield read(item)

@@ -150,9 +150,7 @@ class PaymentsClient(InstrumentOperations):
             expiry_time_in_minutes=expiry_time_in_minutes,
             max_spend=max_spend,
         )
-        response, token = self._create(
-            "create_payment_session", "CreatePaymentSession", request.to_params(), client_token
-        )
+        response, token = self._create("CreatePaymentSession", request.to_params(), client_token)
         return PaymentSession.from_wire(
             response["paymentSession"], client_token=token, clock=self._clock
         )
@@ -178,9 +176,7 @@ class PaymentsClient(InstrumentOperations):
             agent_name=self._agent(agent_name),
             payment_session_id=payment_session_id,
         )
-        response = self._invoker.call(
-            "get_payment_session", request.to_params(), operation="GetPaymentSession"
-        )
+        response = self._invoker.call("GetPaymentSession", request.to_params()).data
         return PaymentSession.from_wire(response["paymentSession"], clock=self._clock)
 
     def list_payment_sessions(
@@ -208,7 +204,6 @@ class PaymentsClient(InstrumentOperations):
             page_size=page_size,
         )
         return self._items(
-            "list_payment_sessions",
             "ListPaymentSessions",
             request.to_params(),
             "paymentSessions",
@@ -231,7 +226,7 @@ class PaymentsClient(InstrumentOperations):
             user_id=self._user(user_id),
             payment_session_id=payment_session_id,
         )
-        return self._delete("delete_payment_session", "DeletePaymentSession", request.to_params())
+        return self._delete("DeletePaymentSession", request.to_params())
 
     @contextmanager
     def payment_session(
@@ -314,9 +309,7 @@ class PaymentsClient(InstrumentOperations):
             payment_instrument_id=payment_instrument_id,
             payment=payment,
         )
-        response, token = self._create(
-            "process_payment", "ProcessPayment", request.to_params(), client_token
-        )
+        response, token = self._create("ProcessPayment", request.to_params(), client_token)
         return PaymentResult.from_wire(response, client_token=token)
 
     def get_resource_payment_token(
@@ -350,9 +343,7 @@ class PaymentsClient(InstrumentOperations):
             resource_credential_provider_name=resource_credential_provider_name,
             request=request,
         )
-        response = self._invoker.call(
-            "get_resource_payment_token", arguments.to_params(), operation="GetResourcePaymentToken"
-        )
+        response = self._invoker.call("GetResourcePaymentToken", arguments.to_params()).data
         return ResourcePaymentToken.from_wire(response)
 
     def _discard_session(

@@ -59,7 +59,6 @@ class InstrumentOperations(PaymentsBase):
             details=details,
         )
         response, token = self._create(
-            "create_payment_instrument",
             "CreatePaymentInstrument",
             request.to_params(),
             client_token,
@@ -89,9 +88,7 @@ class InstrumentOperations(PaymentsBase):
             payment_instrument_id=payment_instrument_id,
             payment_connector_id=payment_connector_id,
         )
-        response = self._invoker.call(
-            "get_payment_instrument", request.to_params(), operation="GetPaymentInstrument"
-        )
+        response = self._invoker.call("GetPaymentInstrument", request.to_params()).data
         return PaymentInstrument.from_wire(response["paymentInstrument"])
 
     def list_payment_instruments(
@@ -120,7 +117,6 @@ class InstrumentOperations(PaymentsBase):
             page_size=page_size,
         )
         return self._items(
-            "list_payment_instruments",
             "ListPaymentInstruments",
             request.to_params(),
             "paymentInstruments",
@@ -149,9 +145,7 @@ class InstrumentOperations(PaymentsBase):
             payment_instrument_id=payment_instrument_id,
             payment_connector_id=payment_connector_id,
         )
-        return self._delete(
-            "delete_payment_instrument", "DeletePaymentInstrument", request.to_params()
-        )
+        return self._delete("DeletePaymentInstrument", request.to_params())
 
     def get_payment_instrument_balance(
         self,
@@ -182,9 +176,5 @@ class InstrumentOperations(PaymentsBase):
             chain=chain,
             token=token,
         )
-        response = self._invoker.call(
-            "get_payment_instrument_balance",
-            request.to_params(),
-            operation="GetPaymentInstrumentBalance",
-        )
+        response = self._invoker.call("GetPaymentInstrumentBalance", request.to_params()).data
         return TokenBalance.from_wire(response)

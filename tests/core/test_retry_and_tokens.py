@@ -66,14 +66,8 @@ def _invoker(client: Any, clock: ManualClock, **policy: Any) -> Invoker:
 
 
 def _create(invoker: Invoker, token: str) -> dict[str, Any]:
-    params = {"paymentManagerArn": ARN, "expiryTimeInMinutes": 60, "clientToken": token}
-    return invoker.call(
-        "create_payment_session",
-        params,
-        operation="CreatePaymentSession",
-        client_token=token,
-        mutating=True,
-    )
+    params = {"paymentManagerArn": ARN, "expiryTimeInMinutes": 60}
+    return invoker.call("CreatePaymentSession", params, client_token=token).data
 
 
 def test_throttle_then_500_then_success_reuses_one_token() -> None:

@@ -216,7 +216,7 @@ def test_meter_usage_input_rules_and_wire() -> None:
         quantity=4,
         allocations=[UsageAllocation(quantity=4, tags={"team": "a"})],
         dry_run=True,
-    ).to_wire("token-1")
+    ).to_wire()
     assert wire == {
         "ProductCode": "prod-1",
         "Timestamp": T,
@@ -226,7 +226,6 @@ def test_meter_usage_input_rules_and_wire() -> None:
             {"AllocatedUsageQuantity": 4, "Tags": [{"Key": "team", "Value": "a"}]}
         ],
         "DryRun": True,
-        "ClientToken": "token-1",
     }
     with pytest.raises(ValidationError, match="product_code"):
         MeterUsageInput(product_code="bad code", timestamp=T, dimension="d", quantity=1)
