@@ -7,6 +7,12 @@ The tree::
     ├── ConfigurationError                      no region, no credentials, bad setup
     ├── CurrencyMismatchError (also TypeError)  arithmetic across currencies
     ├── MeteringFailuresError                   BatchMeterReport.raise_for_failures()
+    ├── MeteringAborted                         a batch stopped by a failure no record caused
+    ├── PolicyViolationError                    the offer to pay breaks the spend policy
+    ├── NoAcceptableOfferError                  no offer of a 402 fits instrument and policy
+    ├── InvalidChallengeError (also ValueError) a 402 answer that cannot be read
+    ├── ResourceNotReadyError                   a control-plane resource did not become READY
+    ├── LateEventError (also ValueError)        a usage event for an hour already sealed
     └── ServiceError                            the service (or the way to it) failed
         ├── TransportError                      connection reset, timeout: no answer
         ├── ThrottlingError                     retried
@@ -92,6 +98,94 @@ class MeteringFailuresError(AgentCoreBillingError):
     def __init__(self, message: str, report: Any) -> None:
         self.report = report
         super().__init__(message)
+
+
+class MeteringAborted(AgentCoreBillingError):  # noqa: N818 - the contract's name
+    """A batch stopped because of a failure no record caused (credentials, access, ...).
+
+    Attributes:
+        report: a ``BatchMeterReport`` of every record read so far: answered ones with
+            their outcomes, the rest UNPROCESSED.
+
+    Example:
+        >>> str(MeteringAborted("BatchMeterUsage: access denied", report=None))
+        'BatchMeterUsage: access denied'
+    """
+
+    def __init__(self, message: str, report: Any) -> None:
+        self.report = report
+        super().__init__(message)
+
+
+class PolicyViolationError(AgentCoreBillingError):
+    """The offer that would be paid breaks a rule of the spend policy; nothing was paid.
+
+    Attributes:
+        rule: the policy rule, e.g. ``max_per_payment``.
+
+    Example:
+        >>> str(PolicyViolationError("max_per_payment", "5.00 USD is over 1.00 USD"))
+        'max_per_payment: 5.00 USD is over 1.00 USD'
+    """
+
+    def __init__(self, rule: str, detail: str) -> None:
+        self.rule = rule
+        self.detail = detail
+        super().__init__(f"{rule}: {detail}")
+
+
+class NoAcceptableOfferError(AgentCoreBillingError):
+    """No offer of a payment challenge fits the instrument and the policy; nothing was paid.
+
+    Attributes:
+        reasons: one line per offer, saying why it was dropped.
+
+    Example:
+        >>> str(NoAcceptableOfferError(["x402 eip155:1: network not allowed"]))
+        'no acceptable offer: x402 eip155:1: network not allowed'
+    """
+
+    def __init__(self, reasons: list[str]) -> None:
+        self.reasons = tuple(reasons)
+        super().__init__("no acceptable offer: " + "; ".join(reasons))
+
+
+class InvalidChallengeError(AgentCoreBillingError, ValueError):
+    """An HTTP answer is not a payment challenge this library can read.
+
+    Example:
+        >>> isinstance(InvalidChallengeError("not a 402"), ValueError)
+        True
+    """
+
+
+class ResourceNotReadyError(AgentCoreBillingError):
+    """A control-plane resource ended in a state that is not READY, or did not get there.
+
+    Attributes:
+        status: the last status seen.
+        resource: the last model read (a manager, connector or credential provider).
+
+    Example:
+        >>> str(ResourceNotReadyError("CREATE_FAILED", None, "role not assumable"))
+        'resource is CREATE_FAILED, not READY: role not assumable'
+    """
+
+    def __init__(self, status: str, resource: Any, reason: str = "") -> None:
+        self.status = status
+        self.resource = resource
+        self.reason = reason
+        text = f"resource is {status}, not READY"
+        super().__init__(f"{text}: {reason}" if reason else text)
+
+
+class LateEventError(AgentCoreBillingError, ValueError):
+    """A usage event arrived for an hour the ledger has already sealed (``late_events="reject"``).
+
+    Example:
+        >>> isinstance(LateEventError("hour 10:00 is sealed"), ValueError)
+        True
+    """
 
 
 class ServiceError(AgentCoreBillingError):
