@@ -11,6 +11,7 @@ from types import TracebackType
 
 from agentcore_billing._core.clock import Clock, Monotonic, Sleep, monotonic, real_sleep, utc_now
 
+from ._control_routes import ControlPlaneView
 from ._customers import Customer, Product
 from ._demo import DemoData, seed_demo
 from ._engine import Engine
@@ -283,6 +284,11 @@ class Emulator:
         """Set the USDC balance (base units, 6 decimals) GetPaymentInstrumentBalance reports."""
         with self._engine.lock:
             self._engine.payments.instruments.set_balance(payment_instrument_id, amount)
+
+    @property
+    def control_plane(self) -> ControlPlaneView:
+        """The payments control plane: fault injection, OAuth consent, inspection."""
+        return ControlPlaneView(self._engine)
 
     @property
     def demo(self) -> DemoData | None:
