@@ -223,6 +223,8 @@ class PaymentsControlClient(ProviderOperations):
             description=description,
         )
         data, token = self._mutate("CreatePaymentConnector", request.to_params(), client_token)
+        # The create answer leaves provisionMode out; it is the one just sent.
+        data = {"provisionMode": request.connector.mode, **data}
         return PaymentConnector.from_wire(
             data, payment_manager_id=payment_manager_id, client_token=token
         )
