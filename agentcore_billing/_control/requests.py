@@ -8,7 +8,7 @@ these models: the engine resolves them once per call.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -54,7 +54,8 @@ def checked(model: type[M], **values: Any) -> M:
         return model.model_validate(values)
     except ValidationError as err:
         first = err.errors(include_input=False)[0]
-        field = ".".join(str(part) for part in first["loc"]) or model.__name__
+        whole = getattr(model, "whole_model_field", model.__name__)
+        field = ".".join(str(part) for part in first["loc"]) or whole
         raise InvalidInputError(field, first["msg"].removeprefix("Value error, ")) from None
 
 
@@ -90,6 +91,7 @@ class ProviderRef(_Input):
 
 
 class _Authorized(_Input):
+    whole_model_field: ClassVar[str] = "authorizer"
     authorizer_type: AuthorizerType | None = _wire("authorizerType", default=None)
     authorizer: CustomJwtAuthorizer | None = None
 
@@ -127,6 +129,8 @@ class UpdateManagerInput(_Authorized, ManagerRef):
 
 class CreateConnectorInput(ManagerRef):
     """``create_payment_connector`` arguments."""
+
+    whole_model_field: ClassVar[str] = "connector"
 
     name: ConnectorName = _wire("name")
     connector: AnyConnector

@@ -60,7 +60,7 @@ FAILURE_STATUSES: dict[str, frozenset[str]] = {
 class _Resource:
     view: dict[str, Any]
     pending: tuple[datetime, str] | None = None
-    token: str | None = None
+    seq: int = 0
 
     @property
     def status(self) -> str:
@@ -95,6 +95,7 @@ class ControlPlane:
     faults: defaultdict[str, deque[_Fault]] = field(default_factory=lambda: defaultdict(deque))
     _tokens: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     providers: ProviderStore = field(init=False)
+    _created: int = 0
 
     def __post_init__(self) -> None:
         self.providers = ProviderStore(self._provider_in_use)
@@ -150,6 +151,10 @@ class ControlPlane:
             return self.providers.handle(operation, params, ctx)
         handler: Callable[..., dict[str, Any]] = getattr(self, "_" + _snake(operation))
         return handler(params, ctx, fault.status if fault else None)
+
+    def _next(self) -> int:
+        self._created += 1
+        return self._created
 
     def _fault(self, operation: str) -> _Fault | None:
         queue = self.faults.get(operation)
@@ -219,7 +224,7 @@ class ControlPlane:
             },
             "createdAt": ctx.now,
         }
-        resource = _Resource(view)
+        resource = _Resource(view, seq=self._next())
         resource.move(ctx.now, "CREATING", fail or "READY", self.settle_seconds)
         self.managers[manager_id] = resource
         self._remember("CreatePaymentManager", params, key, manager_id)
@@ -239,9 +244,7 @@ class ControlPlane:
     def _list_payment_managers(
         self, params: Mapping[str, Any], ctx: CallContext, _: Any
     ) -> dict[str, Any]:
-        page, token = paginate(
-            list(self.managers.values()), _created_key("paymentManagerId"), params
-        )
+        page, token = paginate(list(self.managers.values()), _in_order, params)
         answer: dict[str, Any] = {"paymentManagers": [_summary(r.view) for r in page]}
         if token:
             answer["nextToken"] = token
@@ -296,7 +299,7 @@ class ControlPlane:
         if "description" in params:
             view["description"] = params["description"]
         settles = fail or ("PENDING_AUTHENTICATION" if mode == "QUICK_CREATE" else "READY")
-        resource = _Resource(view)
+        resource = _Resource(view, seq=self._next())
         resource.move(ctx.now, "CREATING", settles, self.settle_seconds)
         self.connectors[connector_id] = resource
         self._remember("CreatePaymentConnector", params, key, connector_id)
@@ -345,7 +348,7 @@ class ControlPlane:
             for c in self.connectors.values()
             if c.view["paymentManagerId"] == params["paymentManagerId"]
         ]
-        page, token = paginate(mine, _created_key("paymentConnectorId"), params)
+        page, token = paginate(mine, _in_order, params)
         answer: dict[str, Any] = {"paymentConnectors": [dict(r.view) for r in page]}
         if token:
             answer["nextToken"] = token
@@ -422,8 +425,8 @@ def _summary(view: Mapping[str, Any]) -> dict[str, Any]:
     return {k: view[k] for k in _SUMMARY if k in view}
 
 
-def _created_key(id_member: str) -> Callable[[_Resource], str]:
-    return lambda r: f"{r.view['createdAt'].isoformat()}|{r.view[id_member]}"
+def _in_order(resource: _Resource) -> str:
+    return f"{resource.seq:012d}"
 
 
 def _check_authorizer(params: Mapping[str, Any]) -> None:

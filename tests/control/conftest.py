@@ -12,9 +12,9 @@ import pytest
 from botocore.config import Config
 from botocore.stub import Stubber
 
+from agentcore_billing._control.client import PaymentsControlClient
 from agentcore_billing._core.clock import ManualClock
 from agentcore_billing._core.retry import RetryPolicy
-from agentcore_billing._control.client import PaymentsControlClient
 
 NOW = datetime(2026, 11, 23, 10, tzinfo=timezone.utc)
 MANAGER_ID = "shop-abcdef1234"
@@ -75,13 +75,23 @@ def connector_wire(status: str = "READY", **extra: Any) -> dict[str, Any]:
 def provider_wire(vendor: str = "CoinbaseCDP") -> dict[str, Any]:
     secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:shop-cdp-abc"
     config = (
-        {"coinbaseCdpConfiguration": {"apiKeyId": "key-1", "apiKeySecretArn": {"secretArn": secret},
-                                      "walletSecretArn": {"secretArn": secret}}}
+        {
+            "coinbaseCdpConfiguration": {
+                "apiKeyId": "key-1",
+                "apiKeySecretArn": {"secretArn": secret},
+                "walletSecretArn": {"secretArn": secret},
+            }
+        }
         if vendor == "CoinbaseCDP"
-        else {"stripePrivyConfiguration": {"appId": "app-1", "authorizationId": "auth-1",
-              "appSecretArn": {"secretArn": secret},
-              "authorizationPrivateKeyArn": {"secretArn": secret}}}
-    )  # fmt: skip
+        else {
+            "stripePrivyConfiguration": {
+                "appId": "app-1",
+                "authorizationId": "auth-1",
+                "appSecretArn": {"secretArn": secret},
+                "authorizationPrivateKeyArn": {"secretArn": secret},
+            }
+        }
+    )
     return {
         "name": "shop-cdp",
         "credentialProviderVendor": vendor,

@@ -49,9 +49,11 @@ CDP = CoinbaseCdpCredentials(
     api_key_id="key-1", api_key_secret=API_SECRET, wallet_secret=WALLET_SECRET
 )
 PRIVY = StripePrivyCredentials(
-    app_id="app-1", app_secret=APP_SECRET, authorization_id="auth-1",
+    app_id="app-1",
+    app_secret=APP_SECRET,
+    authorization_id="auth-1",
     authorization_private_key=PRIVATE_KEY,
-)  # fmt: skip
+)
 REFS = {"paymentManagerId": MANAGER_ID, "paymentConnectorId": CONNECTOR_ID}
 
 
@@ -61,9 +63,14 @@ def test_create_manager_aws_iam_exact_request(control, stubber):
     stubber.add_response(
         "create_payment_manager",
         answer,
-        {"name": "shop", "roleArn": ROLE, "authorizerType": "AWS_IAM", "description": "the shop",
-         "clientToken": TOKEN},
-    )  # fmt: skip
+        {
+            "name": "shop",
+            "roleArn": ROLE,
+            "authorizerType": "AWS_IAM",
+            "description": "the shop",
+            "clientToken": TOKEN,
+        },
+    )
     manager = control.create_payment_manager(
         name="shop", role_arn=ROLE, description="the shop", client_token=TOKEN
     )
@@ -83,9 +90,14 @@ def test_create_manager_custom_jwt_writes_the_authorizer(control, stubber, sent)
             manager_wire("CREATING", authorizerType="CUSTOM_JWT", authorizerConfiguration=wire),
             "lastUpdatedAt",
         ),
-        {"name": "shop", "roleArn": ROLE, "authorizerType": "CUSTOM_JWT",
-         "authorizerConfiguration": wire, "clientToken": ANY},
-    )  # fmt: skip
+        {
+            "name": "shop",
+            "roleArn": ROLE,
+            "authorizerType": "CUSTOM_JWT",
+            "authorizerConfiguration": wire,
+            "clientToken": ANY,
+        },
+    )
     manager = control.create_payment_manager(
         name="shop", role_arn=ROLE, authorizer_type="CUSTOM_JWT", authorizer=authorizer
     )
@@ -129,16 +141,28 @@ def test_get_list_update_delete_manager(control, stubber):
 @pytest.mark.parametrize(
     ("connector", "extra"),
     [
-        (CoinbaseCdpConnector(credential_provider_arn=PROVIDER_ARN),
-         {"provisionMode": "MANUAL",
-          "credentialProviderConfigurations": [{"coinbaseCDP": {"credentialProviderArn": PROVIDER_ARN}}]}),
-        (StripePrivyConnector(credential_provider_arn=PROVIDER_ARN),
-         {"provisionMode": "MANUAL",
-          "credentialProviderConfigurations": [{"stripePrivy": {"credentialProviderArn": PROVIDER_ARN}}]}),
+        (
+            CoinbaseCdpConnector(credential_provider_arn=PROVIDER_ARN),
+            {
+                "provisionMode": "MANUAL",
+                "credentialProviderConfigurations": [
+                    {"coinbaseCDP": {"credentialProviderArn": PROVIDER_ARN}}
+                ],
+            },
+        ),
+        (
+            StripePrivyConnector(credential_provider_arn=PROVIDER_ARN),
+            {
+                "provisionMode": "MANUAL",
+                "credentialProviderConfigurations": [
+                    {"stripePrivy": {"credentialProviderArn": PROVIDER_ARN}}
+                ],
+            },
+        ),
         (CoinbaseCdpConnector(provision_mode="QUICK_CREATE"), {"provisionMode": "QUICK_CREATE"}),
         (AwsBillingConnector(), {}),
     ],
-)  # fmt: skip
+)
 def test_create_connector_exact_request_per_kind(control, stubber, connector, extra):
     answer = connector_wire("CREATING", type=connector.connector_type)
     for key in ("provisionMode", "lastUpdatedAt"):
@@ -146,9 +170,14 @@ def test_create_connector_exact_request_per_kind(control, stubber, connector, ex
     stubber.add_response(
         "create_payment_connector",
         answer,
-        {"paymentManagerId": MANAGER_ID, "name": "wallet", "type": connector.connector_type,
-         "clientToken": TOKEN, **extra},
-    )  # fmt: skip
+        {
+            "paymentManagerId": MANAGER_ID,
+            "name": "wallet",
+            "type": connector.connector_type,
+            "clientToken": TOKEN,
+            **extra,
+        },
+    )
     created = control.create_payment_connector(
         payment_manager_id=MANAGER_ID, name="wallet", connector=connector, client_token=TOKEN
     )
@@ -168,8 +197,10 @@ def test_get_list_update_delete_rotate_connector(control, stubber):
         "paymentManagerId",
     )
     stubber.add_response("get_payment_connector", pending, REFS)
-    summary = {k: connector_wire()[k] for k in ("paymentConnectorId", "name", "type", "status",
-                                                 "lastUpdatedAt")}  # fmt: skip
+    summary = {
+        k: connector_wire()[k]
+        for k in ("paymentConnectorId", "name", "type", "status", "lastUpdatedAt")
+    }
     stubber.add_response(
         "list_payment_connectors",
         {"paymentConnectors": [summary], "nextToken": "n"},
@@ -188,15 +219,24 @@ def test_get_list_update_delete_rotate_connector(control, stubber):
     stubber.add_response(
         "update_payment_connector",
         update,
-        {**REFS, "type": "CoinbaseCDP", "clientToken": TOKEN,
-         "credentialProviderConfigurations": [{"coinbaseCDP": {"credentialProviderArn": PROVIDER_ARN}}]},
-    )  # fmt: skip
+        {
+            **REFS,
+            "type": "CoinbaseCDP",
+            "clientToken": TOKEN,
+            "credentialProviderConfigurations": [
+                {"coinbaseCDP": {"credentialProviderArn": PROVIDER_ARN}}
+            ],
+        },
+    )
     stubber.add_response(
         "rotate_payment_connector_credentials",
         {**REFS, "lastUpdatedAt": NOW, "status": "READY"},
-        {**REFS, "credentialsToRotate": {"coinbaseCDP": {"secrets": ["API_KEY", "WALLET_SECRET"]}},
-         "clientToken": TOKEN},
-    )  # fmt: skip
+        {
+            **REFS,
+            "credentialsToRotate": {"coinbaseCDP": {"secrets": ["API_KEY", "WALLET_SECRET"]}},
+            "clientToken": TOKEN,
+        },
+    )
     stubber.add_response(
         "delete_payment_connector",
         {"status": "DELETING", "paymentConnectorId": CONNECTOR_ID},
@@ -210,14 +250,18 @@ def test_get_list_update_delete_rotate_connector(control, stubber):
     listed = list(control.list_payment_connectors(payment_manager_id=MANAGER_ID))
     assert [c.payment_manager_id for c in listed] == [MANAGER_ID, MANAGER_ID]
     updated = control.update_payment_connector(
-        payment_manager_id=MANAGER_ID, payment_connector_id=CONNECTOR_ID,
-        connector=CoinbaseCdpConnector(credential_provider_arn=PROVIDER_ARN), client_token=TOKEN,
-    )  # fmt: skip
+        payment_manager_id=MANAGER_ID,
+        payment_connector_id=CONNECTOR_ID,
+        connector=CoinbaseCdpConnector(credential_provider_arn=PROVIDER_ARN),
+        client_token=TOKEN,
+    )
     assert updated.status == "UPDATING" and updated.credential_provider_arn == PROVIDER_ARN
     rotation = control.rotate_payment_connector_credentials(
-        payment_manager_id=MANAGER_ID, payment_connector_id=CONNECTOR_ID,
-        secrets=["API_KEY", "WALLET_SECRET", "API_KEY"], client_token=TOKEN,
-    )  # fmt: skip
+        payment_manager_id=MANAGER_ID,
+        payment_connector_id=CONNECTOR_ID,
+        secrets=["API_KEY", "WALLET_SECRET", "API_KEY"],
+        client_token=TOKEN,
+    )
     assert rotation.status == "READY" and rotation.client_token == TOKEN
     status = control.delete_payment_connector(
         payment_manager_id=MANAGER_ID, payment_connector_id=CONNECTOR_ID, client_token=TOKEN
@@ -227,19 +271,41 @@ def test_get_list_update_delete_rotate_connector(control, stubber):
 
 
 def test_credential_provider_operations(control, stubber):
-    cdp_wire = {"coinbaseCdpConfiguration": {"apiKeyId": "key-1", "apiKeySecret": API_SECRET,
-                                             "walletSecret": WALLET_SECRET}}  # fmt: skip
-    privy_wire = {"stripePrivyConfiguration": {"appId": "app-1", "appSecret": APP_SECRET,
-                  "authorizationId": "auth-1", "authorizationPrivateKey": PRIVATE_KEY}}  # fmt: skip
+    cdp_wire = {
+        "coinbaseCdpConfiguration": {
+            "apiKeyId": "key-1",
+            "apiKeySecret": API_SECRET,
+            "walletSecret": WALLET_SECRET,
+        }
+    }
+    privy_wire = {
+        "stripePrivyConfiguration": {
+            "appId": "app-1",
+            "appSecret": APP_SECRET,
+            "authorizationId": "auth-1",
+            "authorizationPrivateKey": PRIVATE_KEY,
+        }
+    }
     stubber.add_response(
         "create_payment_credential_provider",
         without(provider_wire(), "createdTime", "lastUpdatedTime"),
-        {"name": "shop-cdp", "credentialProviderVendor": "CoinbaseCDP",
-         "providerConfigurationInput": cdp_wire},
-    )  # fmt: skip
+        {
+            "name": "shop-cdp",
+            "credentialProviderVendor": "CoinbaseCDP",
+            "providerConfigurationInput": cdp_wire,
+        },
+    )
     stubber.add_response("get_payment_credential_provider", provider_wire(), {"name": "shop-cdp"})
-    summary = {k: provider_wire()[k] for k in ("name", "credentialProviderVendor",
-               "credentialProviderArn", "createdTime", "lastUpdatedTime")}  # fmt: skip
+    summary = {
+        k: provider_wire()[k]
+        for k in (
+            "name",
+            "credentialProviderVendor",
+            "credentialProviderArn",
+            "createdTime",
+            "lastUpdatedTime",
+        )
+    }
     stubber.add_response(
         "list_payment_credential_providers",
         {"credentialProviders": [summary], "nextToken": "t"},
@@ -253,9 +319,12 @@ def test_credential_provider_operations(control, stubber):
     stubber.add_response(
         "update_payment_credential_provider",
         provider_wire("StripePrivy"),
-        {"name": "shop-cdp", "credentialProviderVendor": "StripePrivy",
-         "providerConfigurationInput": privy_wire},
-    )  # fmt: skip
+        {
+            "name": "shop-cdp",
+            "credentialProviderVendor": "StripePrivy",
+            "providerConfigurationInput": privy_wire,
+        },
+    )
     stubber.add_response("delete_payment_credential_provider", {}, {"name": "shop-cdp"})
     created = control.create_payment_credential_provider(name="shop-cdp", credentials=CDP)
     assert created.credential_provider_arn == PROVIDER_ARN and created.vendor == "CoinbaseCDP"
@@ -346,16 +415,21 @@ def test_each_error_code_arrives_mapped_with_its_request_id(make_control, stubbe
 
     control = make_control(retry=RetryPolicy.none())
     stubber.add_client_error(
-        "get_payment_credential_provider", code, "refused", http_status_code=400,
+        "get_payment_credential_provider",
+        code,
+        "refused",
+        http_status_code=400,
         response_meta={"RequestId": "req-77"},
-    )  # fmt: skip
+    )
     with pytest.raises(ServiceError) as caught:
         control.get_payment_credential_provider("shop-cdp")
     error = caught.value
     assert type(error) is ERROR_CLASSES[code]
     assert (error.code, error.request_id, error.operation) == (
-        code, "req-77", "GetPaymentCredentialProvider",
-    )  # fmt: skip
+        code,
+        "req-77",
+        "GetPaymentCredentialProvider",
+    )
 
 
 def test_conflict_and_throttling_are_classified(control, stubber):
@@ -371,29 +445,50 @@ def test_conflict_and_throttling_are_classified(control, stubber):
     [
         (lambda c: c.create_payment_manager(name="1shop", role_arn=ROLE), "name"),
         (lambda c: c.create_payment_manager(name="shop", role_arn="role"), "role_arn"),
-        (lambda c: c.create_payment_manager(name="shop", role_arn=ROLE, authorizer_type="OAUTH"),
-         "authorizer_type"),
-        (lambda c: c.create_payment_manager(name="shop", role_arn=ROLE, authorizer_type="CUSTOM_JWT"),
-         "CreateManagerInput"),
-        (lambda c: c.create_payment_manager(name="shop", role_arn=ROLE, description="a\x00b"),
-         "description"),
-        (lambda c: c.create_payment_manager(name="shop", role_arn=ROLE, client_token="short"),
-         "client_token"),
+        (
+            lambda c: c.create_payment_manager(name="shop", role_arn=ROLE, authorizer_type="OAUTH"),
+            "authorizer_type",
+        ),
+        (
+            lambda c: c.create_payment_manager(
+                name="shop", role_arn=ROLE, authorizer_type="CUSTOM_JWT"
+            ),
+            "authorizer",
+        ),
+        (
+            lambda c: c.create_payment_manager(name="shop", role_arn=ROLE, description="a\x00b"),
+            "description",
+        ),
+        (
+            lambda c: c.create_payment_manager(name="shop", role_arn=ROLE, client_token="short"),
+            "client_token",
+        ),
         (lambda c: c.get_payment_manager("Shop_1"), "payment_manager_id"),
         (lambda c: c.list_payment_managers(page_size=101), "page_size"),
-        (lambda c: c.create_payment_connector(payment_manager_id=MANAGER_ID, name="wallet",
-                                              connector=CoinbaseCdpConnector()), "CreateConnectorInput"),
-        (lambda c: c.create_payment_connector(payment_manager_id=MANAGER_ID, name="9wallet",
-                                              connector=AwsBillingConnector()), "name"),
-        (lambda c: c.rotate_payment_connector_credentials(
-            payment_manager_id=MANAGER_ID, payment_connector_id=CONNECTOR_ID, secrets=["PIN"]),
-         "secrets.0"),
+        (
+            lambda c: c.create_payment_connector(
+                payment_manager_id=MANAGER_ID, name="wallet", connector=CoinbaseCdpConnector()
+            ),
+            "connector",
+        ),
+        (
+            lambda c: c.create_payment_connector(
+                payment_manager_id=MANAGER_ID, name="9wallet", connector=AwsBillingConnector()
+            ),
+            "name",
+        ),
+        (
+            lambda c: c.rotate_payment_connector_credentials(
+                payment_manager_id=MANAGER_ID, payment_connector_id=CONNECTOR_ID, secrets=["PIN"]
+            ),
+            "secrets.0",
+        ),
         (lambda c: c.list_payment_credential_providers(page_size=21), "page_size"),
         (lambda c: c.get_payment_credential_provider("bad name"), "name"),
         (lambda c: c.wait_until_ready("shop"), "resource"),
         (lambda c: c.wait_until_ready(None, timeout=-1), "timeout"),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_refused_before_any_request(control, sent, call, field):
     with pytest.raises(InvalidInputError) as caught:
         call(control)

@@ -34,9 +34,11 @@ CDP = CoinbaseCdpCredentials(
     api_key_id="key-1", api_key_secret=API_SECRET, wallet_secret=WALLET_SECRET
 )
 PRIVY = StripePrivyCredentials(
-    app_id="app-1", app_secret=APP_SECRET, authorization_id="auth-1",
+    app_id="app-1",
+    app_secret=APP_SECRET,
+    authorization_id="auth-1",
     authorization_private_key=PRIVATE_KEY,
-)  # fmt: skip
+)
 FAST = RetryPolicy(max_attempts=3, initial_delay=0.01, max_delay=0.05, jitter=False)
 
 
@@ -50,9 +52,14 @@ def emu(make_emulator: Callable[..., Emulator]) -> Emulator:
 @pytest.fixture
 def control(emu: Emulator, boto_session: Any, clock: Any) -> PaymentsControlClient:
     return PaymentsControlClient(
-        session=boto_session, endpoint_url=emu.endpoint_url, retry=FAST,
-        sleep=clock.sleep, monotonic=clock.monotonic, clock=clock.now, rng=random.Random(0),
-    )  # fmt: skip
+        session=boto_session,
+        endpoint_url=emu.endpoint_url,
+        retry=FAST,
+        sleep=clock.sleep,
+        monotonic=clock.monotonic,
+        clock=clock.now,
+        rng=random.Random(0),
+    )
 
 
 def _operations(emu: Emulator, *names: str) -> list[tuple[str, str]]:
@@ -62,9 +69,12 @@ def _operations(emu: Emulator, *names: str) -> list[tuple[str, str]]:
 def test_from_nothing_to_a_payment(emu, control, boto_session, clock):
     steps: list[str] = []
     provisioned = control.provision_payment_manager(
-        name="shop", role_arn=ROLE, connector=AwsBillingConnector(), client_token=BASE_TOKEN,
+        name="shop",
+        role_arn=ROLE,
+        connector=AwsBillingConnector(),
+        client_token=BASE_TOKEN,
         on_progress=lambda step, _seen: steps.append(step),
-    )  # fmt: skip
+    )
     assert provisioned.payment_manager.status == "READY"
     assert provisioned.connector.status == "READY"
     assert provisioned.connector.aws_billing_role_arn is not None
@@ -72,9 +82,12 @@ def test_from_nothing_to_a_payment(emu, control, boto_session, clock):
     assert clock.sleeps and max(clock.sleeps) <= 10.0  # waited on the emulator's clock
     assert "payment_manager" in steps and "connector" in steps
     payments = PaymentsClient(
-        provisioned.payment_manager_arn, session=boto_session, endpoint_url=emu.endpoint_url,
-        user_id="buyer-1", clock=clock.now,
-    )  # fmt: skip
+        provisioned.payment_manager_arn,
+        session=boto_session,
+        endpoint_url=emu.endpoint_url,
+        user_id="buyer-1",
+        clock=clock.now,
+    )
     session = payments.create_payment_session(
         expiry_time_in_minutes=30, max_spend=Money.usd("2.00")
     )
@@ -90,8 +103,12 @@ def test_coinbase_with_credentials_creates_the_provider_first(emu, control):
     provider = provisioned.credential_provider
     assert provider is not None and provider.name == "shop-CoinbaseCDP"
     assert provisioned.connector.credential_provider_arn == provider.credential_provider_arn
-    order = [op for op, _ in _operations(emu, "CreatePaymentCredentialProvider",
-                                         "CreatePaymentManager", "CreatePaymentConnector")]  # fmt: skip
+    order = [
+        op
+        for op, _ in _operations(
+            emu, "CreatePaymentCredentialProvider", "CreatePaymentManager", "CreatePaymentConnector"
+        )
+    ]
     assert order == [
         "CreatePaymentCredentialProvider",
         "CreatePaymentManager",
@@ -105,9 +122,14 @@ def test_stripe_privy_with_a_custom_jwt_manager(emu, control):
         allowed_clients=["agent-app"],
     )
     provisioned = control.provision_payment_manager(
-        name="shop", role_arn=ROLE, connector=StripePrivyConnector(), credentials=PRIVY,
-        authorizer_type="CUSTOM_JWT", authorizer=authorizer, connector_name="privy_wallet",
-    )  # fmt: skip
+        name="shop",
+        role_arn=ROLE,
+        connector=StripePrivyConnector(),
+        credentials=PRIVY,
+        authorizer_type="CUSTOM_JWT",
+        authorizer=authorizer,
+        connector_name="privy_wallet",
+    )
     assert provisioned.payment_manager.authorizer == authorizer
     assert provisioned.connector.name == "privy_wallet"
     assert provisioned.connector.connector_type == "StripePrivy"
@@ -119,23 +141,34 @@ def test_a_terminal_connector_status_rolls_back_in_reverse_order(emu, control):
     )
     with pytest.raises(ResourceNotReadyError) as caught:
         control.provision_payment_manager(
-            name="shop", role_arn=ROLE, connector=CoinbaseCdpConnector(), credentials=CDP,
+            name="shop",
+            role_arn=ROLE,
+            connector=CoinbaseCdpConnector(),
+            credentials=CDP,
             client_token=BASE_TOKEN,
-        )  # fmt: skip
+        )
     assert caught.value.status == "AWS_MARKETPLACE_SUBSCRIPTION_REQUIRED"
     assert any("rolled back" in note for note in caught.value.__notes__)
     assert emu.control_plane.managers() == ()
     assert emu.control_plane.connectors() == ()
     assert emu.control_plane.credential_providers() == ()
-    undo = _operations(emu, "DeletePaymentConnector", "GetPaymentConnector", "DeletePaymentManager",
-                       "GetPaymentManager", "DeletePaymentCredentialProvider")  # fmt: skip
+    undo = _operations(
+        emu,
+        "DeletePaymentConnector",
+        "GetPaymentConnector",
+        "DeletePaymentManager",
+        "GetPaymentManager",
+        "DeletePaymentCredentialProvider",
+    )
     tail = undo[undo.index(("DeletePaymentConnector", "ok")) :]
     # The connector's deletion is waited on (until not found) before the manager is deleted.
     assert tail.index(("GetPaymentConnector", "ResourceNotFoundException")) < tail.index(
         ("DeletePaymentManager", "ok")
     )
-    assert tail[-2:] == [("GetPaymentManager", "ResourceNotFoundException"),
-                         ("DeletePaymentCredentialProvider", "ok")]  # fmt: skip
+    assert tail[-2:] == [
+        ("GetPaymentManager", "ResourceNotFoundException"),
+        ("DeletePaymentCredentialProvider", "ok"),
+    ]
 
 
 def test_a_refused_connector_keeps_the_original_error_code_and_request_id(emu, control):

@@ -32,9 +32,11 @@ def _creds() -> tuple[CoinbaseCdpCredentials, StripePrivyCredentials]:
         api_key_id="key-1", api_key_secret=API_SECRET, wallet_secret=WALLET_SECRET
     )
     privy = StripePrivyCredentials(
-        app_id="app-1", app_secret=APP_SECRET, authorization_id="auth-1",
+        app_id="app-1",
+        app_secret=APP_SECRET,
+        authorization_id="auth-1",
         authorization_private_key=PRIVATE_KEY,
-    )  # fmt: skip
+    )
     return cdp, privy
 
 
@@ -67,10 +69,13 @@ def test_provisioning_logs_no_secret_even_at_debug(make_emulator, boto_session, 
     emu = make_emulator()
     cdp, _ = _creds()
     control = PaymentsControlClient(
-        session=boto_session, endpoint_url=emu.endpoint_url, sleep=clock.sleep,
-        monotonic=clock.monotonic, retry=RetryPolicy(max_attempts=3, initial_delay=0.01, jitter=False),
+        session=boto_session,
+        endpoint_url=emu.endpoint_url,
+        sleep=clock.sleep,
+        monotonic=clock.monotonic,
+        retry=RetryPolicy(max_attempts=3, initial_delay=0.01, jitter=False),
         rng=random.Random(0),
-    )  # fmt: skip
+    )
     emu.control_plane.fail_next("CreatePaymentConnector", status="AUTHENTICATION_FAILED")
     caplog.set_level(logging.DEBUG)
     with pytest.raises(Exception) as caught:
