@@ -117,6 +117,12 @@ class Ingest:
             events, Iterable
         ):
             raise InvalidInputError("events", "an iterable of UsageEvent", type(events).__name__)
+        try:
+            return self._store_all(events)
+        except _Refused as refused:
+            raise self._refused(refused.late, refused.first, refused.mark) from None
+
+    def _store_all(self, events: Iterable[UsageEvent | Mapping[str, Any]]) -> RecordSummary:
         stored = total = late = 0
         first_late: EventRow | None = None
         with self._store.write() as tx:
@@ -131,7 +137,7 @@ class Ingest:
                 if not (self._reject_late and late):
                     stored += tx.executemany(_INSERT + _ON_CONFLICT, chunk)
             if late and self._reject_late:
-                raise self._refused(late, first_late, mark)
+                raise _Refused(late, first_late, mark)  # rolls the whole call back
             if late:
                 tx.execute("INSERT INTO ledger_late (kind, n) VALUES ('carried', ?)", (late,))
             crash_point("record_many.before_commit")
@@ -210,6 +216,11 @@ class Ingest:
         if late:
             kind = "rejected" if self._reject_late else "carried"
             tx.execute("INSERT INTO ledger_late (kind, n) VALUES (?, ?)", (kind, late))
+
+
+class _Refused(Exception):  # noqa: N818 - internal signal, never escapes
+    def __init__(self, late: int, first: EventRow | None, mark: int | None) -> None:
+        self.late, self.first, self.mark = late, first, mark
 
 
 class _Ticket:
