@@ -165,7 +165,7 @@ def test_terminal_states(
     ledger: UsageLedger, clock: ManualClock, emu_and_metering: tuple[Emulator, MeteringClient],
     caplog: pytest.LogCaptureFixture,
 ) -> None:  # fmt: skip
-    emu, metering = emu_and_metering
+    _emu, metering = emu_and_metering
     unknown = "arn:aws:license-manager::999999999999:license:l-9"
     metering.batch_meter_usage([{"timestamp": HOUR, "dimension": "dup", "quantity": 1,
                                  "customer_aws_account_id": ACCOUNT, "license_arn": LICENSE}],
@@ -313,9 +313,8 @@ def test_schema_is_migrated_once_and_newer_schemas_are_refused(
     from agentcore_billing import ConfigurationError
 
     UsageLedger(db_url, clock=clock.now).close()
-    with UsageLedger(db_url, clock=clock.now) as again:
-        with again._store.write() as tx:
-            tx.execute("UPDATE ledger_schema SET version = 99")
+    with UsageLedger(db_url, clock=clock.now) as again, again._store.write() as tx:
+        tx.execute("UPDATE ledger_schema SET version = 99")
     with pytest.raises(ConfigurationError, match="newer"):
         UsageLedger(db_url, clock=clock.now)
 
