@@ -44,7 +44,7 @@ def _backlog() -> list[UsageEvent]:
             customer_aws_account_id=account,
             license_arn=license_arn,
             product_code=PRODUCT,
-        )  # fmt: skip
+        )
         for account, license_arn in ((ACCOUNT, LICENSE), (ACCOUNT_B, LICENSE_B))
         for d in range(25)
         for hour in range(2, 12)
@@ -77,7 +77,7 @@ def test_workers_meter_every_hour_once_under_the_shared_quota(
              for n in range(2)]  # fmt: skip
     procs += [spawn("flush", url, emu.endpoint_url, T0.isoformat()) for _ in range(workers)]
     outputs = [proc.communicate(timeout=120) for proc in procs]
-    for proc, (out, err) in zip(procs, outputs, strict=True):
+    for proc, (_out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err[-2000:]
     flushed = [json.loads(out) for out, _ in outputs[2:]]
     assert sum(f["hours"] for f in flushed) >= 500  # the backlog (+ hour 11 of "live")

@@ -82,7 +82,12 @@ def run_child(*args: str, crash: str | None = None) -> subprocess.CompletedProce
     if crash is not None:
         env["LEDGER_CRASH_AT"] = crash
     return subprocess.run(
-        [sys.executable, str(CHILD), *args], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, str(CHILD), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
