@@ -59,8 +59,10 @@ def _install_wheel(base: Path) -> Path:
     """Build the wheel and install it into a fresh venv; returns that venv's python."""
     wheels = base / "wheels"
     _run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
-        + ["--wheel-dir", str(wheels), str(ROOT)],
+        [
+            *(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps"),
+            *("--no-build-isolation", "--wheel-dir", str(wheels), str(ROOT)),
+        ],
         cwd=base,
     )
     [wheel] = wheels.glob("agentcore_billing-*.whl")
@@ -73,8 +75,10 @@ def _install_wheel(base: Path) -> Path:
         .splitlines()[-1]
     )
     _run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index"]
-        + ["--target", str(site), str(wheel)],
+        [
+            *(sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index"),
+            *("--target", str(site), str(wheel)),
+        ],
         cwd=base,
     )
     # The dependencies and stubs come from the dev environment, appended after the
@@ -110,9 +114,11 @@ def test_readme_and_examples_pass_plain_mypy_strict(user_project: Project) -> No
     config = user_project.root / "mypy.ini"
     config.write_text("[mypy]\nstrict = True\nwarn_unreachable = True\n")  # no pydantic plugin
     output = _run(
-        [sys.executable, "-m", "mypy", "--config-file", str(config)]
-        + ["--python-executable", str(user_project.python), "--cache-dir", ".mypy_cache"]
-        + ["--no-error-summary", *user_project.files],
+        [
+            *(sys.executable, "-m", "mypy", "--config-file", str(config), "--no-error-summary"),
+            *("--python-executable", str(user_project.python), "--cache-dir", ".mypy_cache"),
+            *user_project.files,
+        ],
         cwd=user_project.root,
     )
     assert "error" not in output
