@@ -85,6 +85,9 @@ if TYPE_CHECKING:
         PaymentManagerSummary,
         ProvisionedPaymentManager,
     )
+    from ._ledger.ingest import RecordSummary
+    from ._ledger.ledger import UsageLedger
+    from ._ledger.models import FlushReport, HourResult, HourState, LedgerStatus, UsageEvent
     from ._metering.client import MeteringClient
     from ._metering.records import UsageAllocation, UsageRecord
     from ._metering.results import (
@@ -141,6 +144,10 @@ _LAZY: dict[str, str] = {
     "DeveloperJwtLinkedAccount": "._payments.models.linked",
     "EmailLinkedAccount": "._payments.models.linked",
     "EmbeddedCryptoWallet": "._payments.models.linked",
+    "FlushReport": "._ledger.models",
+    "HourResult": "._ledger.models",
+    "HourState": "._ledger.models",
+    "LedgerStatus": "._ledger.models",
     "LinkedAccount": "._payments.models.linked",
     "MeterUsageResult": "._metering.results",
     "MeteringClient": "._metering.client",
@@ -162,6 +169,7 @@ _LAZY: dict[str, str] = {
     "PaymentsClient": "._payments.client",
     "PaymentsControlClient": "._control.client",
     "ProvisionedPaymentManager": "._control.models",
+    "RecordSummary": "._ledger.ingest",
     "RegisterUsageResult": "._metering.results",
     "ResolvedCustomer": "._metering.results",
     "ResourcePaymentToken": "._payments.models.token",
@@ -173,6 +181,8 @@ _LAZY: dict[str, str] = {
     "TimeWindow": "._metering.window",
     "TokenBalance": "._payments.models.instrument",
     "UsageAllocation": "._metering.records",
+    "UsageEvent": "._ledger.models",
+    "UsageLedger": "._ledger.ledger",
     "UsageRecord": "._metering.records",
     "UsageRecordResult": "._metering.results",
     "X402Payment": "._payments.models.payment",
@@ -216,6 +226,9 @@ __all__ = [
     "EmbeddedCryptoWallet",
     "EncryptionFailureError",
     "ExpiredTokenError",
+    "FlushReport",
+    "HourResult",
+    "HourState",
     "IdempotencyConflictError",
     "InternalServerError",
     "InternalServiceErrorError",
@@ -232,6 +245,7 @@ __all__ = [
     "InvalidUsageAllocationsError",
     "InvalidUsageDimensionError",
     "LateEventError",
+    "LedgerStatus",
     "LinkedAccount",
     "MeterUsageResult",
     "MeteringAborted",
@@ -259,6 +273,7 @@ __all__ = [
     "PlatformNotSupportedError",
     "PolicyViolationError",
     "ProvisionedPaymentManager",
+    "RecordSummary",
     "RegisterUsageResult",
     "ResolvedCustomer",
     "ResourceLimitExceededError",
@@ -282,6 +297,8 @@ __all__ = [
     "TransportError",
     "UnauthorizedError",
     "UsageAllocation",
+    "UsageEvent",
+    "UsageLedger",
     "UsageRecord",
     "UsageRecordResult",
     "X402Payment",
