@@ -7,9 +7,10 @@ an error or a log line) and reveal it only in ``to_wire()``.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from agentcore_billing._core.models import InputModel
 from agentcore_billing._payments.models.enums import SecretInputModel
@@ -27,10 +28,6 @@ from .rules import (
 )
 
 
-def _field(wire: str, **kwargs: Any) -> Any:
-    return Field(validation_alias=wire, serialization_alias=wire, **kwargs)
-
-
 class CustomJwtAuthorizer(InputModel):
     """Bearer-token (JWT) authorization of a payment manager's callers (``CUSTOM_JWT``).
 
@@ -41,14 +38,27 @@ class CustomJwtAuthorizer(InputModel):
         ['payments']
     """
 
-    discovery_url: DiscoveryUrl = _field("discoveryUrl")
+    discovery_url: DiscoveryUrl = Field(
+        validation_alias="discoveryUrl", serialization_alias="discoveryUrl"
+    )
     """The OpenID Connect (or OAuth server metadata) discovery URL."""
-    allowed_audience: tuple[ListItem, ...] | None = _field("allowedAudience", default=None)
+    allowed_audience: Sequence[ListItem] | None = Field(
+        default=None, validation_alias="allowedAudience", serialization_alias="allowedAudience"
+    )
     """Audiences a token must carry (at least one when given)."""
-    allowed_clients: tuple[ListItem, ...] | None = _field("allowedClients", default=None)
+    allowed_clients: Sequence[ListItem] | None = Field(
+        default=None, validation_alias="allowedClients", serialization_alias="allowedClients"
+    )
     """Client ids a token must come from (at least one when given)."""
-    allowed_scopes: tuple[ListItem, ...] | None = _field("allowedScopes", default=None)
+    allowed_scopes: Sequence[ListItem] | None = Field(
+        default=None, validation_alias="allowedScopes", serialization_alias="allowedScopes"
+    )
     """Scopes a token must hold (at least one when given)."""
+
+    @field_validator("allowed_audience", "allowed_clients", "allowed_scopes", mode="after")
+    @classmethod
+    def _frozen_list(cls, value: Sequence[str] | None) -> Sequence[str] | None:
+        return None if value is None else tuple(value)
 
     @model_validator(mode="after")
     def _non_empty_lists(self) -> CustomJwtAuthorizer:
@@ -193,6 +203,16 @@ class CoinbaseCdpCredentials(SecretInputModel):
     wallet_secret: VendorSecret
     """The wallet secret that signs transactions (a secret)."""
 
+    if TYPE_CHECKING:  # plain strings are accepted and wrapped as secrets
+
+        def __init__(
+            self,
+            *,
+            api_key_id: str,
+            api_key_secret: str | SecretStr,
+            wallet_secret: str | SecretStr,
+        ) -> None: ...
+
     def to_wire(self) -> dict[str, Any]:
         """The ``providerConfigurationInput`` member (secrets revealed here only)."""
         return {
@@ -224,6 +244,17 @@ class StripePrivyCredentials(SecretInputModel):
     """The authorization key id."""
     authorization_private_key: PrivateKey
     """The authorization private key (a secret)."""
+
+    if TYPE_CHECKING:  # plain strings are accepted and wrapped as secrets
+
+        def __init__(
+            self,
+            *,
+            app_id: str,
+            app_secret: str | SecretStr,
+            authorization_id: str,
+            authorization_private_key: str | SecretStr,
+        ) -> None: ...
 
     def to_wire(self) -> dict[str, Any]:
         """The ``providerConfigurationInput`` member (secrets revealed here only)."""
