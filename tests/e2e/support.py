@@ -5,13 +5,13 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from agentcore_billing import MppPayment, RetryPolicy, X402Payment
 from agentcore_billing.emulator import Emulator, FaultConfig, RequestRecord
+from tests.support import NOW
 
-NOW = datetime(2026, 11, 23, 10, 30, tzinfo=timezone.utc)
 """Start of every test's fake clock (mid-month, mid-morning: no window edge nearby)."""
 
 FAST_RETRY = RetryPolicy(max_attempts=8, initial_delay=0.001, max_delay=0.01, deadline=None)
