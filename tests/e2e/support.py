@@ -12,8 +12,6 @@ from agentcore_billing import MppPayment, RetryPolicy, X402Payment
 from agentcore_billing.emulator import Emulator, FaultConfig, RequestRecord
 from tests.support import NOW
 
-"""Start of every test's fake clock (mid-month, mid-morning: no window edge nearby)."""
-
 FAST_RETRY = RetryPolicy(max_attempts=8, initial_delay=0.001, max_delay=0.01, deadline=None)
 """Quick back-off; on the fake clock it costs no real time anyway."""
 
