@@ -32,12 +32,12 @@ def deleted_after(
     """Create a session, yield it, delete it on leaving (see the module docstring).
 
     Example:
-        >>> from datetime import datetime, timezone
         >>> made = PaymentSession.model_validate({
         ...     "paymentSessionId": "payment-session-abcdefghij12345",
         ...     "paymentManagerArn": "arn:aws:bedrock-agentcore:us-east-1:123456789012:"
         ...                          "payment-manager/shop-abcdef1234",
-        ...     "expiryTimeInMinutes": 30, "createdAt": datetime.now(timezone.utc)})
+        ...     "userId": "user-1", "expiryTimeInMinutes": 30,
+        ...     "createdAt": "2026-11-23T10:00:00Z", "updatedAt": "2026-11-23T10:00:00Z"})
         >>> deleted: list[str] = []
         >>> with deleted_after(lambda token: made, deleted.append, None) as session:
         ...     pass
