@@ -129,15 +129,16 @@ class Catalog:
     def resolve(self, method: str, path: str, headers: Mapping[str, str]) -> OperationSpec | None:
         """Return the operation a raw HTTP request addresses, if any."""
         bare = path.split("?", 1)[0]
+        target = headers.get("x-amz-target")
+        if method == "POST" and target is not None:
+            return self.by_target.get(target) if path in ("/", "") else None
+        found = self.by_path.get(bare) if method == "POST" else None
+        if found is not None:
+            return found
         for verb, spec in self.routes:
             if verb == method and spec.route is not None and spec.route.fullmatch(bare):
                 return spec
-        if method != "POST":
-            return None
-        target = headers.get("x-amz-target")
-        if target is not None:
-            return self.by_target.get(target) if path in ("/", "") else None
-        return self.by_path.get(path.split("?", 1)[0])
+        return None
 
     def error_status(self, service: str, code: str) -> int:
         """HTTP status the real service uses for the error ``code``."""
