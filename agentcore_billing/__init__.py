@@ -74,6 +74,8 @@ if TYPE_CHECKING:
         UsageRecordResult,
     )
     from ._metering.window import TimeWindow
+    from ._payments.authorization import PaymentAuthorization
+    from ._payments.challenge import PaymentChallenge, PaymentOffer
     from ._payments.client import PaymentsClient
     from ._payments.models.instrument import (
         PaymentInstrument,
@@ -89,6 +91,9 @@ if TYPE_CHECKING:
         SmsLinkedAccount,
     )
     from ._payments.models.payment import (
+        AwsBillingX402Payment,
+        AwsBillingX402PaymentOutput,
+        DpopKey,
         MppPayment,
         MppPaymentOutput,
         PaymentResult,
@@ -103,15 +108,21 @@ if TYPE_CHECKING:
         StripePrivyToken,
         StripePrivyTokenRequest,
     )
+    from ._payments.policy import AssetLimit, SpendPolicy
+    from ._payments.settlement import Settlement
 
 # The facades and their models load on first use (PEP 562), so ``import
 # agentcore_billing`` stays cheap and a metering-only program never builds the
 # payments models.
 _LAZY: dict[str, str] = {
+    "AssetLimit": "._payments.policy",
+    "AwsBillingX402Payment": "._payments.models.payment",
+    "AwsBillingX402PaymentOutput": "._payments.models.payment",
     "BatchMeterReport": "._metering.results",
     "CoinbaseCdpToken": "._payments.models.token",
     "CoinbaseCdpTokenRequest": "._payments.models.token",
     "DeveloperJwtLinkedAccount": "._payments.models.linked",
+    "DpopKey": "._payments.models.payment",
     "EmailLinkedAccount": "._payments.models.linked",
     "EmbeddedCryptoWallet": "._payments.models.linked",
     "LinkedAccount": "._payments.models.linked",
@@ -121,8 +132,11 @@ _LAZY: dict[str, str] = {
     "MppPayment": "._payments.models.payment",
     "MppPaymentOutput": "._payments.models.payment",
     "OAuth2LinkedAccount": "._payments.models.linked",
+    "PaymentAuthorization": "._payments.authorization",
+    "PaymentChallenge": "._payments.challenge",
     "PaymentInstrument": "._payments.models.instrument",
     "PaymentInstrumentSummary": "._payments.models.instrument",
+    "PaymentOffer": "._payments.challenge",
     "PaymentResult": "._payments.models.payment",
     "PaymentSession": "._payments.models.session",
     "PaymentSessionSummary": "._payments.models.session",
@@ -130,7 +144,9 @@ _LAZY: dict[str, str] = {
     "RegisterUsageResult": "._metering.results",
     "ResolvedCustomer": "._metering.results",
     "ResourcePaymentToken": "._payments.models.token",
+    "Settlement": "._payments.settlement",
     "SmsLinkedAccount": "._payments.models.linked",
+    "SpendPolicy": "._payments.policy",
     "StripePrivyToken": "._payments.models.token",
     "StripePrivyTokenRequest": "._payments.models.token",
     "TimeWindow": "._metering.window",
@@ -159,6 +175,9 @@ def __dir__() -> list[str]:
 __all__ = [
     "AccessDeniedError",
     "AgentCoreBillingError",
+    "AssetLimit",
+    "AwsBillingX402Payment",
+    "AwsBillingX402PaymentOutput",
     "BatchMeterReport",
     "CoinbaseCdpToken",
     "CoinbaseCdpTokenRequest",
@@ -168,6 +187,7 @@ __all__ = [
     "CustomerNotEntitledError",
     "DeveloperJwtLinkedAccount",
     "DisabledApiError",
+    "DpopKey",
     "DuplicateRequestError",
     "EmailLinkedAccount",
     "EmbeddedCryptoWallet",
@@ -199,8 +219,11 @@ __all__ = [
     "MppPaymentOutput",
     "NoAcceptableOfferError",
     "OAuth2LinkedAccount",
+    "PaymentAuthorization",
+    "PaymentChallenge",
     "PaymentInstrument",
     "PaymentInstrumentSummary",
+    "PaymentOffer",
     "PaymentResult",
     "PaymentSession",
     "PaymentSessionSummary",
@@ -216,7 +239,9 @@ __all__ = [
     "ServiceError",
     "ServiceQuotaExceededError",
     "ServiceValidationError",
+    "Settlement",
     "SmsLinkedAccount",
+    "SpendPolicy",
     "StripePrivyToken",
     "StripePrivyTokenRequest",
     "SubscriptionRequiredError",

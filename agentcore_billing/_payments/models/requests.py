@@ -21,6 +21,7 @@ from .enums import (
     Chain,
     CredentialProviderName,
     ManagerArn,
+    PayingInstrumentId,
     PaymentConnectorId,
     PaymentInstrumentId,
     PaymentSessionId,
@@ -28,7 +29,7 @@ from .enums import (
     WorkloadToken,
 )
 from .linked import EmbeddedCryptoWallet
-from .payment import MppPayment, X402Payment
+from .payment import AwsBillingX402Payment, MppPayment, X402Payment
 from .token import CoinbaseCdpTokenRequest, StripePrivyTokenRequest
 
 SESSION_CURRENCIES = frozenset({"USD"})
@@ -185,9 +186,9 @@ class ProcessPaymentInput(PaymentScope):
 
     payment_session_id: PaymentSessionId = Field(alias="paymentSessionId")
     """The session the payment is charged to."""
-    payment_instrument_id: PaymentInstrumentId = Field(alias="paymentInstrumentId")
+    payment_instrument_id: PayingInstrumentId = Field(alias="paymentInstrumentId")
     """The instrument that pays."""
-    payment: X402Payment | MppPayment
+    payment: X402Payment | MppPayment | AwsBillingX402Payment
     """The payment; its class sets ``paymentType``."""
 
     def to_params(self) -> dict[str, Any]:
