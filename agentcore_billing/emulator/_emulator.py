@@ -304,6 +304,7 @@ class Emulator:
         pay_to: str = "0x209693Bc6afc0C5328bA36FaF03C514EF312287C",
         description: str = "A paid resource of the emulator",
         reject_payments: bool = False,
+        redirect_to: str | None = None,
     ) -> str:
         """Serve a seller at ``path`` answering 402 until paid; returns the resource URL.
 
@@ -316,6 +317,7 @@ class Emulator:
             pay_to: the recipient.
             description: what the resource is (shown in the offers).
             reject_payments: refuse every payment (to test a second 402 / 401).
+            redirect_to: answer a payment with a 302 to this URL (to test redirects).
 
         Example:
             >>> with Emulator() as emu:
@@ -333,6 +335,7 @@ class Emulator:
             pay_to=pay_to,
             description=description,
             reject_payments=reject_payments,
+            redirect_to=redirect_to,
         )
         self._seller.add(resource)
         return self.endpoint_url + resource.path

@@ -229,6 +229,7 @@ class Engine:
             status=response.status,
             error_code=error.code,
             fault=None,
+            headers=raw.headers,
         )
         return response
 

@@ -63,6 +63,8 @@ class PaidResource:
     pay_to: str
     description: str = "A paid resource of the emulator"
     reject_payments: bool = False
+    redirect_to: str | None = None
+    """After a payment, answer 302 to this URL (with the settlement header)."""
 
 
 @dataclass(frozen=True)
@@ -316,7 +318,10 @@ class Seller:
             "data": "paid content",
             "paid": {"amount": str(resource.amount), "asset": resource.asset},
         }
-        response = HttpResponse(200, (_JSON, header), json.dumps(body).encode())
+        if resource.redirect_to is not None:
+            response = HttpResponse(302, (("Location", resource.redirect_to), header), b"")
+        else:
+            response = HttpResponse(200, (_JSON, header), json.dumps(body).encode())
         with self._lock:
             self._settled[key] = response
         return response

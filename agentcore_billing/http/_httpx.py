@@ -99,16 +99,36 @@ def _fresh_challenge(response: httpx.Response, authorization: PaymentAuthorizati
     return fresh_mpp_challenge(response.status_code, response.headers, authorization.offer.protocol)
 
 
+class _PaidHeaders(httpx.Headers):
+    """Headers whose payment entries go on the wire but stay out of every copy.
+
+    httpx follows a redirect inside the auth flow and builds the next request from a
+    copy of these headers (``Headers(request.headers)`` copies the entry list), so a
+    payment kept apart from that list can never travel to where a redirect points.
+    """
+
+    def __init__(self, headers: httpx.Headers, payment: dict[str, str]) -> None:
+        super().__init__(headers)
+        self._payment = [
+            (name.encode("ascii"), value.encode("ascii")) for name, value in payment.items()
+        ]
+
+    @property
+    def raw(self) -> list[tuple[bytes, bytes]]:
+        """The entries sent on the wire: the request's and the payment's."""
+        return [*super().raw, *self._payment]
+
+
 def _resend(request: httpx.Request, authorization: PaymentAuthorization) -> httpx.Request:
     headers = request.headers.copy()
     for name, value in list(headers.items()):
         if is_payment_header(name, value):
             del headers[name]
-    headers.update(authorization.headers)
     paid = httpx.Request(
         request.method, request.url, headers=headers, content=request.content,
         extensions=request.extensions,
     )  # fmt: skip
+    paid.headers = _PaidHeaders(paid.headers, authorization.headers)
     return paid
 
 
