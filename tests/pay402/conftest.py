@@ -32,9 +32,12 @@ def clock() -> ManualClock:
 @pytest.fixture
 def boto_client() -> Any:
     return boto3.client(
-        "bedrock-agentcore", region_name="us-east-1", aws_access_key_id="testing",
-        aws_secret_access_key="testing", config=Config(retries={"total_max_attempts": 1}),
-    )  # fmt: skip
+        "bedrock-agentcore",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"total_max_attempts": 1}),
+    )
 
 
 @pytest.fixture
@@ -58,28 +61,51 @@ def stubber(boto_client: Any) -> Iterator[Stubber]:
 
 @pytest.fixture
 def payments(boto_client: Any, stubber: Stubber, clock: ManualClock) -> PaymentsClient:
-    return PaymentsClient(ARN, client=boto_client, user_id="user-1", retry=FAST,
-                          sleep=clock.sleep, monotonic=clock.monotonic, clock=clock.now)  # fmt: skip
+    return PaymentsClient(
+        ARN,
+        client=boto_client,
+        user_id="user-1",
+        retry=FAST,
+        sleep=clock.sleep,
+        monotonic=clock.monotonic,
+        clock=clock.now,
+    )
 
 
 def instrument_response(network: str = "ETHEREUM") -> dict[str, Any]:
-    return {"paymentInstrument": {
-        "paymentInstrumentId": INSTRUMENT, "paymentManagerArn": ARN,
-        "paymentConnectorId": "coinbase-abcdef1234", "userId": "user-1",
-        "paymentInstrumentType": "EMBEDDED_CRYPTO_WALLET", "status": "ACTIVE",
-        "paymentInstrumentDetails": {"embeddedCryptoWallet": {
-            "network": network, "walletAddress": "0xabc", "linkedAccounts": []}},
-        "createdAt": NOW, "updatedAt": NOW,
-    }}  # fmt: skip
+    return {
+        "paymentInstrument": {
+            "paymentInstrumentId": INSTRUMENT,
+            "paymentManagerArn": ARN,
+            "paymentConnectorId": "coinbase-abcdef1234",
+            "userId": "user-1",
+            "paymentInstrumentType": "EMBEDDED_CRYPTO_WALLET",
+            "status": "ACTIVE",
+            "paymentInstrumentDetails": {
+                "embeddedCryptoWallet": {
+                    "network": network,
+                    "walletAddress": "0xabc",
+                    "linkedAccounts": [],
+                }
+            },
+            "createdAt": NOW,
+            "updatedAt": NOW,
+        }
+    }
 
 
 def payment_response(output: dict[str, Any], payment_type: str) -> dict[str, Any]:
     return {
-        "processPaymentId": "0f8fad5b-d9cb-469f-a165-70867728950e", "paymentManagerArn": ARN,
-        "paymentSessionId": SESSION, "paymentInstrumentId": INSTRUMENT,
-        "paymentType": payment_type, "status": "PROOF_GENERATED", "paymentOutput": output,
-        "createdAt": NOW, "updatedAt": NOW,
-    }  # fmt: skip
+        "processPaymentId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+        "paymentManagerArn": ARN,
+        "paymentSessionId": SESSION,
+        "paymentInstrumentId": INSTRUMENT,
+        "paymentType": payment_type,
+        "status": "PROOF_GENERATED",
+        "paymentOutput": output,
+        "createdAt": NOW,
+        "updatedAt": NOW,
+    }
 
 
 @pytest.fixture
@@ -94,10 +120,16 @@ def make_payments(boto_session: boto3.Session, clock: ManualClock) -> Callable[.
     def make(emu: Emulator, **overrides: Any) -> PaymentsClient:
         assert emu.demo is not None
         options: dict[str, Any] = {
-            "session": boto_session, "endpoint_url": emu.endpoint_url, "retry": FAST,
-            "user_id": emu.demo.user_id, "sleep": clock.sleep, "monotonic": clock.monotonic,
-            "clock": clock.now, "rng": random.Random(0), **overrides,
-        }  # fmt: skip
+            "session": boto_session,
+            "endpoint_url": emu.endpoint_url,
+            "retry": FAST,
+            "user_id": emu.demo.user_id,
+            "sleep": clock.sleep,
+            "monotonic": clock.monotonic,
+            "clock": clock.now,
+            "rng": random.Random(0),
+            **overrides,
+        }
         return PaymentsClient(emu.demo.payment_manager_arn, **options)
 
     return make

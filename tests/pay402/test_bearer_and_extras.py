@@ -39,11 +39,16 @@ def no_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_jwt_call_without_aws_credentials(emu: Emulator, caplog: pytest.LogCaptureFixture) -> None:
     assert emu.demo is not None
     token = jwt("jwt-user-7")
-    payments = PaymentsClient(emu.demo.payment_manager_arn, bearer_token=token,
-                              region_name="us-east-1", endpoint_url=emu.endpoint_url)  # fmt: skip
+    payments = PaymentsClient(
+        emu.demo.payment_manager_arn,
+        bearer_token=token,
+        region_name="us-east-1",
+        endpoint_url=emu.endpoint_url,
+    )
     with caplog.at_level(logging.DEBUG):
-        session = payments.create_payment_session(expiry_time_in_minutes=30,
-                                                  max_spend=Money.usd("1"))  # fmt: skip
+        session = payments.create_payment_session(
+            expiry_time_in_minutes=30, max_spend=Money.usd("1")
+        )
     assert session.user_id == "jwt-user-7"  # the service took the token's subject
     (request,) = emu.requests()
     assert request.headers["authorization"] == f"Bearer {token}"
@@ -57,8 +62,12 @@ def test_jwt_call_without_aws_credentials(emu: Emulator, caplog: pytest.LogCaptu
 def test_token_provider_is_asked_per_request(emu: Emulator) -> None:
     assert emu.demo is not None
     tokens = iter([jwt("first-user"), jwt("second-user")])
-    payments = PaymentsClient(emu.demo.payment_manager_arn, token_provider=lambda: next(tokens),
-                              region_name="us-east-1", endpoint_url=emu.endpoint_url)  # fmt: skip
+    payments = PaymentsClient(
+        emu.demo.payment_manager_arn,
+        token_provider=lambda: next(tokens),
+        region_name="us-east-1",
+        endpoint_url=emu.endpoint_url,
+    )
     first = payments.create_payment_session(expiry_time_in_minutes=30)
     second = payments.create_payment_session(expiry_time_in_minutes=30)
     assert (first.user_id, second.user_id) == ("first-user", "second-user")
@@ -81,11 +90,21 @@ def test_bearer_arguments_are_checked() -> None:
 
 def test_aws_billing_payment_through_the_emulator(emu: Emulator, boto_session: Any) -> None:
     assert emu.demo is not None
-    payments = PaymentsClient(emu.demo.payment_manager_arn, session=boto_session,
-                              endpoint_url=emu.endpoint_url, user_id=emu.demo.user_id)  # fmt: skip
+    payments = PaymentsClient(
+        emu.demo.payment_manager_arn,
+        session=boto_session,
+        endpoint_url=emu.endpoint_url,
+        user_id=emu.demo.user_id,
+    )
     session = payments.create_payment_session(expiry_time_in_minutes=30, max_spend=Money.usd("1"))
-    requirement = {"scheme": "exact", "network": "aws", "amount": "250000",
-                   "asset": "USD", "payTo": "seller", "extra": {"quoteToken": "signed-quote"}}  # fmt: skip
+    requirement = {
+        "scheme": "exact",
+        "network": "aws",
+        "amount": "250000",
+        "asset": "USD",
+        "payTo": "seller",
+        "extra": {"quoteToken": "signed-quote"},
+    }
     result = payments.process_payment(
         payment_session_id=session.payment_session_id,
         payment_instrument_id=AwsBillingX402Payment.instrument_id,
@@ -111,6 +130,7 @@ def test_import_agentcore_billing_imports_no_http_client() -> None:
         "agentcore_billing.http.HttpxPaymentAuth\n"
         "print('httpx' in sys.modules)\n"
     )
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True, timeout=60).stdout.split()  # fmt: skip
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.split()
     assert output == ["[]", "True"]

@@ -44,8 +44,11 @@ def test_x402_v2_header_from_the_spec() -> None:
     challenge = read(headers={"PAYMENT-REQUIRED": X402_V2_HEADER}, body=b"{}")
     (offer,) = challenge.offers
     assert (offer.protocol, offer.version, offer.network, offer.amount) == (
-        "x402", 2, "eip155:84532", 10000,
-    )  # fmt: skip
+        "x402",
+        2,
+        "eip155:84532",
+        10000,
+    )
     assert offer.raw == X402_V2_ACCEPT
     assert challenge.required is not None
     assert challenge.required["resource"]["url"] == "https://api.example.com/premium-data"

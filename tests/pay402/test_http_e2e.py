@@ -25,11 +25,15 @@ from agentcore_billing.http import HttpxPaymentAuth, RequestsPaymentAuth
 @pytest.fixture
 def buyer(emu: Emulator, make_payments: Callable[..., PaymentsClient]) -> dict[str, Any]:
     payments = make_payments(emu)
-    session = payments.create_payment_session(expiry_time_in_minutes=60,
-                                              max_spend=Money.usd("0.05"))  # fmt: skip
+    session = payments.create_payment_session(
+        expiry_time_in_minutes=60, max_spend=Money.usd("0.05")
+    )
     assert emu.demo is not None
-    return {"payments": payments, "payment_session_id": session.payment_session_id,
-            "payment_instrument_id": emu.demo.payment_instrument_id}  # fmt: skip
+    return {
+        "payments": payments,
+        "payment_session_id": session.payment_session_id,
+        "payment_instrument_id": emu.demo.payment_instrument_id,
+    }
 
 
 def operations(emu: Emulator) -> list[str]:
@@ -38,9 +42,13 @@ def operations(emu: Emulator) -> list[str]:
 
 @pytest.mark.parametrize(
     ("protocols", "header", "settled"),
-    [(("x402v2",), "PAYMENT-SIGNATURE", "x402"), (("x402v1",), "X-PAYMENT", "x402"),
-     (("mpp",), "Authorization", "mpp"), (("x402v2", "mpp"), "Authorization", "mpp")],
-)  # fmt: skip
+    [
+        (("x402v2",), "PAYMENT-SIGNATURE", "x402"),
+        (("x402v1",), "X-PAYMENT", "x402"),
+        (("mpp",), "Authorization", "mpp"),
+        (("x402v2", "mpp"), "Authorization", "mpp"),
+    ],
+)
 def test_httpx_sync_pays_once_and_resends_once(
     emu: Emulator, buyer: dict[str, Any], protocols: tuple[str, ...], header: str, settled: str
 ) -> None:
@@ -52,8 +60,9 @@ def test_httpx_sync_pays_once_and_resends_once(
     settlement = Settlement.from_response(response.headers)
     assert settlement is not None and settlement.success and settlement.protocol == settled
     assert [(r.status, r.payment_header) for r in emu.seller_requests()] == [
-        (402, None), (200, header),
-    ]  # fmt: skip
+        (402, None),
+        (200, header),
+    ]
     assert operations(emu) == ["GetPaymentInstrument", "ProcessPayment"]
     (payment,) = emu.payments()
     assert payment.client_token == paid[0].client_token
@@ -98,8 +107,9 @@ def test_a_second_402_is_handed_back_untouched(
 def test_mpp_401_with_a_fresh_challenge_is_answered_once(
     emu: Emulator, buyer: dict[str, Any]
 ) -> None:
-    url = emu.add_paid_resource("/mpp-refuses", amount=10000, protocols=("mpp",),
-                                reject_payments=True)  # fmt: skip
+    url = emu.add_paid_resource(
+        "/mpp-refuses", amount=10000, protocols=("mpp",), reject_payments=True
+    )
     response = httpx.get(url, auth=HttpxPaymentAuth(**buyer))
     assert response.status_code == 401
     assert [r.status for r in emu.seller_requests()] == [402, 401, 401]
@@ -126,8 +136,9 @@ def test_cross_origin_redirect_never_carries_the_payment(
 def test_same_challenge_paid_twice_is_one_payment(emu: Emulator, buyer: dict[str, Any]) -> None:
     url = emu.add_paid_resource("/once", amount=10000, protocols=("x402v2", "mpp"))
     first = httpx.get(url)
-    challenge = PaymentChallenge.from_response(status_code=first.status_code,
-                                               headers=first.headers, body=first.content)  # fmt: skip
+    challenge = PaymentChallenge.from_response(
+        status_code=first.status_code, headers=first.headers, body=first.content
+    )
     payments = buyer["payments"]
     ids = {k: v for k, v in buyer.items() if k != "payments"}
     one, two = payments.pay_for(challenge, **ids), payments.pay_for(challenge, **ids)
@@ -151,6 +162,9 @@ def test_plain_http_off_loopback_is_never_paid(buyer: dict[str, Any]) -> None:
         return httpx.Response(402, headers={"PAYMENT-REQUIRED": "e30="})
 
     transport = httpx.MockTransport(seller)
-    with httpx.Client(transport=transport, auth=HttpxPaymentAuth(**buyer)) as client:
-        with pytest.raises(PolicyViolationError, match="only over https"):
-            client.get("http://api.example.com/paid")
+    auth = HttpxPaymentAuth(**buyer)
+    with (
+        httpx.Client(transport=transport, auth=auth) as client,
+        pytest.raises(PolicyViolationError, match="only over https"),
+    ):
+        client.get("http://api.example.com/paid")

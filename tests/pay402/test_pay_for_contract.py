@@ -42,24 +42,38 @@ X402_PROOF = {"signature": "0x" + "ab" * 65, "authorization": {"from": "0xabc", 
 
 def expect_instrument(stubber: Stubber, network: str = "ETHEREUM") -> None:
     stubber.add_response(
-        "get_payment_instrument", instrument_response(network),
+        "get_payment_instrument",
+        instrument_response(network),
         {"paymentManagerArn": ARN, "paymentInstrumentId": INSTRUMENT, "userId": "user-1"},
-    )  # fmt: skip
+    )
 
 
-def expect_payment(stubber: Stubber, payment_type: str, payment_input: dict[str, Any],
-                   output: dict[str, Any], token: Any = ANY) -> None:  # fmt: skip
+def expect_payment(
+    stubber: Stubber,
+    payment_type: str,
+    payment_input: dict[str, Any],
+    output: dict[str, Any],
+    token: Any = ANY,
+) -> None:
     stubber.add_response(
-        "process_payment", payment_response(output, payment_type),
-        {"paymentManagerArn": ARN, "userId": "user-1", "paymentSessionId": SESSION,
-         "paymentInstrumentId": INSTRUMENT, "paymentType": payment_type,
-         "paymentInput": payment_input, "clientToken": token},
-    )  # fmt: skip
+        "process_payment",
+        payment_response(output, payment_type),
+        {
+            "paymentManagerArn": ARN,
+            "userId": "user-1",
+            "paymentSessionId": SESSION,
+            "paymentInstrumentId": INSTRUMENT,
+            "paymentType": payment_type,
+            "paymentInput": payment_input,
+            "clientToken": token,
+        },
+    )
 
 
 def pay(payments: PaymentsClient, challenge: PaymentChallenge, **kwargs: Any) -> Any:
-    return payments.pay_for(challenge, payment_session_id=SESSION,
-                            payment_instrument_id=INSTRUMENT, **kwargs)  # fmt: skip
+    return payments.pay_for(
+        challenge, payment_session_id=SESSION, payment_instrument_id=INSTRUMENT, **kwargs
+    )
 
 
 def decoded(value: str) -> Any:
@@ -69,12 +83,18 @@ def decoded(value: str) -> Any:
 def test_x402_v2_request_and_header(payments: PaymentsClient, stubber: Stubber) -> None:
     extensions = {"payment-identifier": {"info": {"required": False}}, "other": {"k": 1}}
     header = v2_required(X402_V2_ACCEPT, extensions=extensions)
-    challenge = PaymentChallenge.from_response(status_code=402,
-                                               headers={"PAYMENT-REQUIRED": header}, body=None)  # fmt: skip
+    challenge = PaymentChallenge.from_response(
+        status_code=402, headers={"PAYMENT-REQUIRED": header}, body=None
+    )
     token = derived_client_token(SESSION, INSTRUMENT, challenge)
     expect_instrument(stubber)
-    expect_payment(stubber, "CRYPTO_X402", {"cryptoX402": {"version": "2", "payload": X402_V2_ACCEPT}},
-                   {"cryptoX402": {"version": "2", "payload": X402_PROOF}}, token)  # fmt: skip
+    expect_payment(
+        stubber,
+        "CRYPTO_X402",
+        {"cryptoX402": {"version": "2", "payload": X402_V2_ACCEPT}},
+        {"cryptoX402": {"version": "2", "payload": X402_PROOF}},
+        token,
+    )
     auth = pay(payments, challenge)
     assert auth.client_token == token == auth.result.client_token
     signature = decoded(auth.headers["PAYMENT-SIGNATURE"])
@@ -91,12 +111,19 @@ def test_x402_v1_request_and_header(payments: PaymentsClient, stubber: Stubber) 
     challenge = PaymentChallenge.from_response(status_code=402, headers={}, body=X402_V1_BODY)
     accept = X402_V1_BODY["accepts"][0]
     expect_instrument(stubber)
-    expect_payment(stubber, "CRYPTO_X402", {"cryptoX402": {"version": "1", "payload": accept}},
-                   {"cryptoX402": {"version": "1", "payload": X402_PROOF}})  # fmt: skip
+    expect_payment(
+        stubber,
+        "CRYPTO_X402",
+        {"cryptoX402": {"version": "1", "payload": accept}},
+        {"cryptoX402": {"version": "1", "payload": X402_PROOF}},
+    )
     auth = pay(payments, challenge)
     assert decoded(auth.headers["X-PAYMENT"]) == {
-        "x402Version": 1, "scheme": "exact", "network": "base-sepolia", "payload": X402_PROOF,
-    }  # fmt: skip
+        "x402Version": 1,
+        "scheme": "exact",
+        "network": "base-sepolia",
+        "payload": X402_PROOF,
+    }
 
 
 def test_mpp_request_passes_the_one_challenge_verbatim(
@@ -107,10 +134,18 @@ def test_mpp_request_passes_the_one_challenge_verbatim(
         status_code=402, headers=[("WWW-Authenticate", f"{costly}, {cheap}")], body=None
     )
     expect_instrument(stubber)
-    expect_payment(stubber, "MPP", {"mpp": {"version": "1", "wwwAuthenticateHeaders": [cheap],
-                                            "buyerPaysGasFees": False}},
-                   {"mpp": {"version": "1", "selectedPaymentId": "cheap",
-                            "paymentCredential": "Payment eyJzZWNyZXQiOjF9"}})  # fmt: skip
+    expect_payment(
+        stubber,
+        "MPP",
+        {"mpp": {"version": "1", "wwwAuthenticateHeaders": [cheap], "buyerPaysGasFees": False}},
+        {
+            "mpp": {
+                "version": "1",
+                "selectedPaymentId": "cheap",
+                "paymentCredential": "Payment eyJzZWNyZXQiOjF9",
+            }
+        },
+    )
     auth = pay(payments, challenge)
     assert auth.offer.challenge_id == "cheap"
     assert auth.headers == {"Authorization": "Payment eyJzZWNyZXQiOjF9"}
@@ -121,8 +156,12 @@ def test_mpp_selected_payment_id_is_checked(payments: PaymentsClient, stubber: S
         status_code=402, headers={"WWW-Authenticate": mpp_challenge("mine")}, body=None
     )
     expect_instrument(stubber)
-    expect_payment(stubber, "MPP", ANY, {"mpp": {"version": "1", "selectedPaymentId": "other",
-                                                 "paymentCredential": "Payment x"}})  # fmt: skip
+    expect_payment(
+        stubber,
+        "MPP",
+        ANY,
+        {"mpp": {"version": "1", "selectedPaymentId": "other", "paymentCredential": "Payment x"}},
+    )
     with pytest.raises(ServiceError, match="not the one chosen") as caught:
         pay(payments, challenge)
     assert caught.value.client_token == derived_client_token(SESSION, INSTRUMENT, challenge)
@@ -134,9 +173,12 @@ def test_upto_sends_the_permit2_allowance(payments: PaymentsClient, stubber: Stu
         status_code=402, headers={"PAYMENT-REQUIRED": v2_required(accept)}, body=None
     )
     expect_instrument(stubber)
-    expect_payment(stubber, "CRYPTO_X402", {"cryptoX402": {"version": "2", "payload": accept,
-                                                           "permit2AllowanceLimit": "100000"}},
-                   {"cryptoX402": {"version": "2", "payload": X402_PROOF}})  # fmt: skip
+    expect_payment(
+        stubber,
+        "CRYPTO_X402",
+        {"cryptoX402": {"version": "2", "payload": accept, "permit2AllowanceLimit": "100000"}},
+        {"cryptoX402": {"version": "2", "payload": X402_PROOF}},
+    )
     pay(payments, challenge, permit2_allowance_limit=100000)
 
 
@@ -148,11 +190,16 @@ def test_cheapest_acceptable_offer_in_the_family_wins(
     mainnet, testnet = v2_accept("5000000", "eip155:8453", BASE_USDC), v2_accept("10000")
     solana = v2_accept("1", "solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp", "mint")
     header = v2_required(solana, mainnet, testnet)
-    challenge = PaymentChallenge.from_response(status_code=402,
-                                               headers={"PAYMENT-REQUIRED": header}, body=None)  # fmt: skip
+    challenge = PaymentChallenge.from_response(
+        status_code=402, headers={"PAYMENT-REQUIRED": header}, body=None
+    )
     expect_instrument(stubber)
-    expect_payment(stubber, "CRYPTO_X402", {"cryptoX402": {"version": "2", "payload": testnet}},
-                   {"cryptoX402": {"version": "2", "payload": X402_PROOF}})  # fmt: skip
+    expect_payment(
+        stubber,
+        "CRYPTO_X402",
+        {"cryptoX402": {"version": "2", "payload": testnet}},
+        {"cryptoX402": {"version": "2", "payload": X402_PROOF}},
+    )
     policy = SpendPolicy(max_per_payment=Money.usd("10"))
     assert pay(payments, challenge, policy=policy).offer.raw == testnet
 
@@ -165,8 +212,12 @@ def test_mpp_wins_a_tie_and_the_instrument_is_read_once(
     assert [o.protocol for o in challenge.offers] == ["x402", "mpp"]
     expect_instrument(stubber)
     for _ in range(2):
-        expect_payment(stubber, "MPP", ANY, {"mpp": {"version": "1", "selectedPaymentId": "m1",
-                                                     "paymentCredential": "Payment c"}})  # fmt: skip
+        expect_payment(
+            stubber,
+            "MPP",
+            ANY,
+            {"mpp": {"version": "1", "selectedPaymentId": "m1", "paymentCredential": "Payment c"}},
+        )
     first, second = pay(payments, challenge), pay(payments, challenge)
     assert first.offer.protocol == "mpp"
     assert first.client_token == second.client_token  # the same challenge: the same payment
@@ -184,9 +235,10 @@ def test_refusals_send_nothing(payments: PaymentsClient, stubber: Stubber, sent:
     with pytest.raises(NoAcceptableOfferError, match="testnet"):
         pay(payments, costly, policy=SpendPolicy(allow_testnets=False))
     unknown = PaymentChallenge.from_response(
-        status_code=402, headers={"PAYMENT-REQUIRED": v2_required(v2_accept("5", asset="0xdead"))},
+        status_code=402,
+        headers={"PAYMENT-REQUIRED": v2_required(v2_accept("5", asset="0xdead"))},
         body=None,
-    )  # fmt: skip
+    )
     with pytest.raises(NoAcceptableOfferError, match="extra_assets"):
         pay(payments, unknown)
     limit = AssetLimit(network="base-sepolia", address="0xDEAD", decimals=18, max_per_payment="0")
@@ -195,9 +247,10 @@ def test_refusals_send_nothing(payments: PaymentsClient, stubber: Stubber, sent:
     with pytest.raises(NoAcceptableOfferError, match="recipients"):
         pay(payments, costly, policy=SpendPolicy(recipients={"0x0000"}))
     unsponsored = PaymentChallenge.from_response(
-        status_code=402, headers={"WWW-Authenticate": mpp_challenge("u", fee_payer=False)},
+        status_code=402,
+        headers={"WWW-Authenticate": mpp_challenge("u", fee_payer=False)},
         body=None,
-    )  # fmt: skip
+    )
     with pytest.raises(NoAcceptableOfferError, match="buyer_pays_gas_fees"):
         pay(payments, unsponsored)
     expired = PaymentChallenge.from_response(
@@ -213,8 +266,9 @@ def test_refusals_send_nothing(payments: PaymentsClient, stubber: Stubber, sent:
 
 
 def test_solana_wallet_pays_only_solana_offers(payments: PaymentsClient, stubber: Stubber) -> None:
-    challenge = PaymentChallenge.from_response(status_code=402,
-                                               headers={"PAYMENT-REQUIRED": X402_V2_HEADER}, body=None)  # fmt: skip
+    challenge = PaymentChallenge.from_response(
+        status_code=402, headers={"PAYMENT-REQUIRED": X402_V2_HEADER}, body=None
+    )
     expect_instrument(stubber, "SOLANA")
     with pytest.raises(NoAcceptableOfferError, match="SOLANA wallet"):
         pay(payments, challenge)
@@ -223,8 +277,9 @@ def test_solana_wallet_pays_only_solana_offers(payments: PaymentsClient, stubber
 def test_outcome_unknown_failure_carries_the_token(
     payments: PaymentsClient, stubber: Stubber
 ) -> None:
-    challenge = PaymentChallenge.from_response(status_code=402,
-                                               headers={"PAYMENT-REQUIRED": X402_V2_HEADER}, body=None)  # fmt: skip
+    challenge = PaymentChallenge.from_response(
+        status_code=402, headers={"PAYMENT-REQUIRED": X402_V2_HEADER}, body=None
+    )
     expect_instrument(stubber)
     for _ in range(2):
         stubber.add_client_error("process_payment", "InternalServerException", http_status_code=500)
@@ -240,15 +295,28 @@ def test_x402_version_as_int_and_aws_billing(payments: PaymentsClient, stubber: 
     key = DpopKey(crv="P-256", x="x" * 43, y="y" * 43)
     stubber.add_response(
         "process_payment",
-        {**payment_response({"awsBillingX402": {"version": "2", "paymentToken": "jwt.a.b"}},
-                            "AWS_BILLING_X402"),
-         "paymentInstrumentId": "aws.agentcorepayments.awsbilling.v1"},
-        {"paymentManagerArn": ARN, "userId": "user-1", "paymentSessionId": SESSION,
-         "paymentInstrumentId": "aws.agentcorepayments.awsbilling.v1",
-         "paymentType": "AWS_BILLING_X402", "clientToken": ANY,
-         "paymentInput": {"awsBillingX402": {"version": "2", "payload": requirement,
-                                             "options": {"dpopJwk": key.to_wire()}}}},
-    )  # fmt: skip
+        {
+            **payment_response(
+                {"awsBillingX402": {"version": "2", "paymentToken": "jwt.a.b"}}, "AWS_BILLING_X402"
+            ),
+            "paymentInstrumentId": "aws.agentcorepayments.awsbilling.v1",
+        },
+        {
+            "paymentManagerArn": ARN,
+            "userId": "user-1",
+            "paymentSessionId": SESSION,
+            "paymentInstrumentId": "aws.agentcorepayments.awsbilling.v1",
+            "paymentType": "AWS_BILLING_X402",
+            "clientToken": ANY,
+            "paymentInput": {
+                "awsBillingX402": {
+                    "version": "2",
+                    "payload": requirement,
+                    "options": {"dpopJwk": key.to_wire()},
+                }
+            },
+        },
+    )
     result = payments.process_payment(
         payment_session_id=SESSION,
         payment_instrument_id=AwsBillingX402Payment.instrument_id,

@@ -123,7 +123,18 @@ def v2_required(*accepts: dict[str, Any], extensions: dict[str, Any] | None = No
     return b64(document)
 
 
-def v2_accept(amount: str, network: str = "eip155:84532", asset: str = BASE_SEPOLIA_USDC,
-              scheme: str = "exact") -> dict[str, Any]:  # fmt: skip
-    return {"scheme": scheme, "network": network, "amount": amount, "asset": asset,
-            "payTo": PAY_TO, "maxTimeoutSeconds": 60, "extra": {"name": "USDC"}}  # fmt: skip
+def v2_accept(
+    amount: str,
+    network: str = "eip155:84532",
+    asset: str = BASE_SEPOLIA_USDC,
+    scheme: str = "exact",
+) -> dict[str, Any]:
+    return {
+        "scheme": scheme,
+        "network": network,
+        "amount": amount,
+        "asset": asset,
+        "payTo": PAY_TO,
+        "maxTimeoutSeconds": 60,
+        "extra": {"name": "USDC"},
+    }
