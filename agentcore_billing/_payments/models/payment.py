@@ -43,7 +43,9 @@ class X402Payment(SecretInputModel):
     payload: Secret[dict[str, Any]]
     """The x402 payment payload document (secret)."""
     permit2_allowance_limit: Permit2Limit | None = Field(
-        default=None, alias="permit2AllowanceLimit"
+        default=None,
+        validation_alias="permit2AllowanceLimit",
+        serialization_alias="permit2AllowanceLimit",
     )
     """Permit2 allowance to approve first, in the asset's smallest unit ("upto" scheme only)."""
 
@@ -81,9 +83,13 @@ class MppPayment(SecretInputModel):
     wire_key: ClassVar[str] = "mpp"
     version: Version
     """The MPP protocol version, e.g. ``"1"``."""
-    www_authenticate_headers: Sequence[str] = Field(alias="wwwAuthenticateHeaders")
+    www_authenticate_headers: Sequence[str] = Field(
+        validation_alias="wwwAuthenticateHeaders", serialization_alias="wwwAuthenticateHeaders"
+    )
     """Exactly one raw ``WWW-Authenticate: Payment`` header value, passed verbatim."""
-    buyer_pays_gas_fees: bool = Field(default=False, alias="buyerPaysGasFees")
+    buyer_pays_gas_fees: bool = Field(
+        default=False, validation_alias="buyerPaysGasFees", serialization_alias="buyerPaysGasFees"
+    )
     """Allow network (gas) fees the challenge does not sponsor to be charged to the wallet."""
 
     @field_validator("www_authenticate_headers", mode="after")
@@ -191,9 +197,13 @@ class MppPaymentOutput(ResponseModel):
 
     version: str
     """The MPP protocol version."""
-    selected_payment_id: str = Field(alias="selectedPaymentId")
+    selected_payment_id: str = Field(
+        validation_alias="selectedPaymentId", serialization_alias="selectedPaymentId"
+    )
     """The id of the challenge that was paid."""
-    payment_credential: SecretStr = Field(alias="paymentCredential")
+    payment_credential: SecretStr = Field(
+        validation_alias="paymentCredential", serialization_alias="paymentCredential"
+    )
     """The ``Authorization`` header value, ``Payment <token>`` (secret)."""
 
 
@@ -204,7 +214,9 @@ class AwsBillingX402PaymentOutput(ResponseModel):
 
     version: str
     """The x402 version, as in the request."""
-    payment_token: SecretStr = Field(alias="paymentToken")
+    payment_token: SecretStr = Field(
+        validation_alias="paymentToken", serialization_alias="paymentToken"
+    )
     """The Marketplace-signed payment token (secret)."""
 
 
@@ -232,23 +244,35 @@ class PaymentResult(ResponseModel):
 
     model_config = ConfigDict(hide_input_in_errors=True)
 
-    process_payment_id: str = Field(alias="processPaymentId")
+    process_payment_id: str = Field(
+        validation_alias="processPaymentId", serialization_alias="processPaymentId"
+    )
     """The id of the processed payment."""
-    payment_manager_arn: str = Field(alias="paymentManagerArn")
+    payment_manager_arn: str = Field(
+        validation_alias="paymentManagerArn", serialization_alias="paymentManagerArn"
+    )
     """The payment manager that processed it."""
-    payment_session_id: str = Field(alias="paymentSessionId")
+    payment_session_id: str = Field(
+        validation_alias="paymentSessionId", serialization_alias="paymentSessionId"
+    )
     """The session it was charged to."""
-    payment_instrument_id: str = Field(alias="paymentInstrumentId")
+    payment_instrument_id: str = Field(
+        validation_alias="paymentInstrumentId", serialization_alias="paymentInstrumentId"
+    )
     """The instrument that paid."""
-    payment_type: PaymentType | str = Field(alias="paymentType")
+    payment_type: PaymentType | str = Field(
+        validation_alias="paymentType", serialization_alias="paymentType"
+    )
     """How it was paid."""
     status: PaymentStatus | str  # open: the service adds statuses
     """The payment's status."""
-    payment_output: PaymentOutput | None = Field(default=None, alias="paymentOutput")
+    payment_output: PaymentOutput | None = Field(
+        default=None, validation_alias="paymentOutput", serialization_alias="paymentOutput"
+    )
     """The signed payload or credential; ``None`` for an output kind not known yet."""
-    created_at: WireDatetime = Field(alias="createdAt")
+    created_at: WireDatetime = Field(validation_alias="createdAt", serialization_alias="createdAt")
     """When the payment was created (UTC)."""
-    updated_at: WireDatetime = Field(alias="updatedAt")
+    updated_at: WireDatetime = Field(validation_alias="updatedAt", serialization_alias="updatedAt")
     """When the payment was last updated (UTC)."""
     client_token: str | None = None
     """The client token the request carried; replay with it to repeat exactly once."""
