@@ -19,6 +19,7 @@ from rich.rule import Rule
 from rich.text import Text
 
 from ._demo_metering import DEMO_QUOTAS, run_metering
+from ._demo_pay402 import run_pay402
 from ._demo_payments import run_payments, run_signup
 from ._options import output_options, refuse_aws_options, settings_of
 from ._output import emit_json, stdout_console
@@ -108,6 +109,7 @@ def demo(ctx: click.Context, records: int, seed: int) -> None:
         )
         _intro(tour, records)
         run_payments(tour)
+        run_pay402(tour)
         run_signup(tour)
         run_metering(tour, records, rng=random.Random(seed))
     elapsed = _monotonic() - started
