@@ -8,9 +8,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
+from typing import Any
 
 from agentcore_billing._core.clock import Clock, Monotonic, Sleep, monotonic, real_sleep, utc_now
-from agentcore_billing._payments.assets import normalize_network, usdc_address
 
 from ._customers import Customer, Product
 from ._demo import DemoData, seed_demo
@@ -24,7 +24,7 @@ from ._records import (
     RequestRecord,
     SessionSnapshot,
 )
-from ._seller import PaidResource, Seller, SellerRequest
+from ._seller import Seller, SellerRequest, paid_resource
 from ._server import EmulatorHTTPServer
 
 logger = logging.getLogger(__name__)
@@ -301,23 +301,14 @@ class Emulator:
         asset: str | None = None,
         network: str = "eip155:84532",
         protocols: Sequence[str] = ("x402v2",),
-        pay_to: str = "0x209693Bc6afc0C5328bA36FaF03C514EF312287C",
-        description: str = "A paid resource of the emulator",
-        reject_payments: bool = False,
-        redirect_to: str | None = None,
+        **options: Any,
     ) -> str:
         """Serve a seller at ``path`` answering 402 until paid; returns the resource URL.
 
-        Args:
-            path: the URL path, e.g. ``/weather``.
-            amount: the price in atomic units of ``asset`` (USDC: 10000 = 0.01 USD).
-            asset: the token; ``None`` for USDC on ``network``.
-            network: CAIP-2 (legacy names accepted), e.g. ``eip155:84532``.
-            protocols: offers to make, some of ``x402v2``, ``x402v1``, ``mpp``.
-            pay_to: the recipient.
-            description: what the resource is (shown in the offers).
-            reject_payments: refuse every payment (to test a second 402 / 401).
-            redirect_to: answer a payment with a 302 to this URL (to test redirects).
+        ``amount`` is in atomic units of ``asset`` (``None``: USDC on ``network``, so
+        10000 is 0.01 USD); ``protocols`` are some of ``x402v2``, ``x402v1``, ``mpp``.
+        Other keywords (``pay_to``, ``description``, ``reject_payments``,
+        ``redirect_to``) are those of ``PaidResource``; see ``_seller`` for the offers.
 
         Example:
             >>> with Emulator() as emu:
@@ -325,17 +316,8 @@ class Emulator:
             >>> url.endswith("/weather")
             True
         """
-        caip2 = normalize_network(network)
-        resource = PaidResource(
-            path=path if path.startswith("/") else "/" + path,
-            amount=amount,
-            asset=asset if asset is not None else usdc_address(caip2),
-            network=caip2,
-            protocols=tuple(protocols),
-            pay_to=pay_to,
-            description=description,
-            reject_payments=reject_payments,
-            redirect_to=redirect_to,
+        resource = paid_resource(
+            path, amount=amount, asset=asset, network=network, protocols=protocols, **options
         )
         self._seller.add(resource)
         return self.endpoint_url + resource.path

@@ -23,13 +23,19 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from agentcore_billing._payments.assets import NETWORKS, SOLANA_CLUSTERS, family_of
+from agentcore_billing._payments.assets import (
+    NETWORKS,
+    SOLANA_CLUSTERS,
+    family_of,
+    normalize_network,
+    usdc_address,
+)
 from agentcore_billing._payments.headers import decode_b64_json, encode_b64_json
 
 from ._issued import IssuedProof, proof_key_of_payload
@@ -60,7 +66,7 @@ class PaidResource:
     asset: str
     network: str
     protocols: tuple[str, ...]
-    pay_to: str
+    pay_to: str = "0x209693Bc6afc0C5328bA36FaF03C514EF312287C"
     description: str = "A paid resource of the emulator"
     reject_payments: bool = False
     redirect_to: str | None = None
@@ -79,6 +85,29 @@ class SellerRequest:
     """The header that carried a payment (``PAYMENT-SIGNATURE``, ``X-PAYMENT``,
     ``Authorization``), or ``None``."""
     headers: Mapping[str, str] = field(repr=False, compare=False, default_factory=dict)
+
+
+def paid_resource(
+    path: str,
+    *,
+    amount: int,
+    asset: str | None,
+    network: str,
+    protocols: Sequence[str],
+    **options: Any,
+) -> PaidResource:
+    """A ``PaidResource`` with the network in CAIP-2 and USDC as the default asset."""
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+        raise ValueError(f"amount must be a non-negative int of atomic units, got {amount!r}")
+    caip2 = normalize_network(network)
+    return PaidResource(
+        path=path if path.startswith("/") else "/" + path,
+        amount=amount,
+        asset=asset if asset is not None else usdc_address(caip2),
+        network=caip2,
+        protocols=tuple(protocols),
+        **options,
+    )
 
 
 class Seller:
