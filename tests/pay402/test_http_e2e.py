@@ -168,3 +168,49 @@ def test_plain_http_off_loopback_is_never_paid(buyer: dict[str, Any]) -> None:
         pytest.raises(PolicyViolationError, match="only over https"),
     ):
         client.get("http://api.example.com/paid")
+
+
+def test_async_flow_leaves_the_event_loop_free(
+    make_emulator: Callable[..., Emulator], make_payments: Callable[..., PaymentsClient]
+) -> None:
+    from agentcore_billing._core.clock import real_sleep
+    from agentcore_billing.emulator import FaultConfig
+
+    # The emulator answers ProcessPayment after a real 50 ms; a blocked loop would not tick.
+    slow = make_emulator(faults={"ProcessPayment": FaultConfig(latency=0.05)}, sleep=real_sleep)
+    payments = make_payments(slow)
+    session = payments.create_payment_session(expiry_time_in_minutes=30)
+    assert slow.demo is not None
+    url = slow.add_paid_resource("/slow", amount=10000)
+    ticks = 0
+    seen: list[int] = []  # ticks when ProcessPayment went out, and when the payment returned
+
+    def sending(**_: Any) -> None:
+        seen.append(ticks)
+
+    payments.client.meta.events.register("before-send.bedrock-agentcore.ProcessPayment", sending)
+    auth = HttpxPaymentAuth(
+        payments,
+        payment_session_id=session.payment_session_id,
+        payment_instrument_id=slow.demo.payment_instrument_id,
+        on_payment=lambda _: seen.append(ticks),
+    )
+
+    async def ticker(done: asyncio.Event) -> None:
+        nonlocal ticks
+        while not done.is_set():
+            ticks += 1
+            await asyncio.sleep(0.002)
+
+    async def main() -> int:
+        done = asyncio.Event()
+        task = asyncio.create_task(ticker(done))
+        async with httpx.AsyncClient(auth=auth) as client:
+            response = await client.get(url)
+        done.set()
+        await task
+        return response.status_code
+
+    assert asyncio.run(main()) == 200
+    sent, paid = seen
+    assert paid - sent >= 3  # the loop kept ticking through the 50 ms ProcessPayment
