@@ -36,7 +36,8 @@ HELP = """Tour the library end to end against an embedded emulator (no AWS accou
 
 \b
 1. An agent pays within a budget: a $1.00 payment session, x402 and MPP
-   payments until the budget refuses one (nothing is charged), what is left.
+   payments until the budget refuses one (nothing is charged), what is left;
+   then a seller's HTTP 402 (x402 v2 and MPP offers) paid in one pay_for call.
 2. A SaaS sign-up resolves a buyer from a registration token (never shown).
 3. A backend meters --records usage records for many customers, through
    throttling and UnprocessedRecords storms, with one record outside the

@@ -20,7 +20,8 @@ class HttpxPaymentAuth(httpx.Auth):
     The resend is a copy of the request with the payment header, so a redirect that
     follows it is built from the original and carries no payment. A second 402 is
     handed back untouched; an MPP 401 with a fresh challenge is answered once. The
-    async flow runs the (blocking) AgentCore call in a worker thread.
+    async flow runs the (blocking) AgentCore call in a worker thread. Payment headers
+    already on a request are removed: the auth alone decides where a payment goes.
 
     Args:
         payments: the ``PaymentsClient`` that pays.
