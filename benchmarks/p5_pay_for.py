@@ -37,6 +37,8 @@ INSTRUMENT_ID = "payment-instrument-abcdefghijklmno"
 REQUESTS_TARGET = 1.1
 """Service requests per paid call (ours), over a run of ``PAID_CALLS`` 402s."""
 PAID_CALLS = 10
+RAW_TARGET = 1.5
+"""Per-call time, ours over one bare boto3 ProcessPayment (what parsing and choosing add)."""
 TIME_TARGET = 1.0
 """Per-call time, ours over the official SDK's request pattern."""
 
@@ -159,6 +161,24 @@ def _sdk_pattern(responder: Responder) -> Callable[[str], dict[str, str]]:
     return paid_call
 
 
+def _raw_process_payment(responder: Responder) -> Callable[[str], dict[str, str]]:
+    client = responder.attach(boto3.client("bedrock-agentcore", region_name=REGION))
+
+    def paid_call(_header: str) -> dict[str, str]:
+        client.process_payment(
+            paymentManagerArn=PAYMENT_MANAGER_ARN,
+            paymentSessionId=PAYMENT_SESSION_ID,
+            paymentInstrumentId=INSTRUMENT_ID,
+            userId="user-1",
+            paymentType="CRYPTO_X402",
+            paymentInput={"cryptoX402": {"version": "2", "payload": ACCEPT}},
+            clientToken=str(uuid.uuid4()),
+        )
+        return {}
+
+    return paid_call
+
+
 def _requests_per_call(make: Callable[[Responder], Callable[[str], dict[str, str]]]) -> float:
     responder = Responder(_answer())
     paid_call = make(responder)
@@ -195,6 +215,7 @@ def run(mode: str = "full") -> BenchmarkResult:
         sides: dict[str, Callable[[], None]] = {
             "ours": _one_call(ours, header),
             "sdk_pattern": _one_call(sdk, header),
+            "raw_process_payment": _one_call(_raw_process_payment(Responder(_answer())), header),
         }
         for fn in sides.values():
             for _ in range(5):
@@ -228,6 +249,18 @@ def run(mode: str = "full") -> BenchmarkResult:
             f"{measured.series('sdk_pattern').median * 1e6:.0f} us per paid call",
         )
     )
+    result.checks.append(
+        Check(
+            name="from_response + pay_for time / one raw boto3 ProcessPayment",
+            value=rounded(measured.ratio("ours", "raw_process_payment")),
+            normal_value=rounded(measured.ratio("ours", "raw_process_payment", normal_only=True)),
+            target=RAW_TARGET,
+            comparison="<=",
+            unit="x",
+            detail=f"raw {measured.series('raw_process_payment').median * 1e6:.0f} us per call "
+            "(no parsing, no offer choice, no header)",
+        )
+    )
     result.figures = {
         "requests_per_paid_call": {
             "ours": ours_requests,
@@ -240,6 +273,12 @@ def run(mode: str = "full") -> BenchmarkResult:
             "median": rounded(measured.ratio("ours", "sdk_pattern")),
             "normal_median": rounded(measured.ratio("ours", "sdk_pattern", normal_only=True)),
             "paired": rounded(measured.paired_ratio("ours", "sdk_pattern")),
+        },
+        "ratio_ours_over_raw_process_payment": {
+            "median": rounded(measured.ratio("ours", "raw_process_payment")),
+            "normal_median": rounded(
+                measured.ratio("ours", "raw_process_payment", normal_only=True)
+            ),
         },
     }
     result.notes.append(
