@@ -63,6 +63,9 @@ from ._core.retry import RetryPolicy
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._ledger.ingest import RecordSummary
+    from ._ledger.ledger import UsageLedger
+    from ._ledger.models import FlushReport, HourResult, HourState, LedgerStatus, UsageEvent
     from ._metering.client import MeteringClient
     from ._metering.records import UsageAllocation, UsageRecord
     from ._metering.results import (
@@ -125,6 +128,10 @@ _LAZY: dict[str, str] = {
     "DpopKey": "._payments.models.payment",
     "EmailLinkedAccount": "._payments.models.linked",
     "EmbeddedCryptoWallet": "._payments.models.linked",
+    "FlushReport": "._ledger.models",
+    "HourResult": "._ledger.models",
+    "HourState": "._ledger.models",
+    "LedgerStatus": "._ledger.models",
     "LinkedAccount": "._payments.models.linked",
     "MeterUsageResult": "._metering.results",
     "MeteringClient": "._metering.client",
@@ -141,6 +148,7 @@ _LAZY: dict[str, str] = {
     "PaymentSession": "._payments.models.session",
     "PaymentSessionSummary": "._payments.models.session",
     "PaymentsClient": "._payments.client",
+    "RecordSummary": "._ledger.ingest",
     "RegisterUsageResult": "._metering.results",
     "ResolvedCustomer": "._metering.results",
     "ResourcePaymentToken": "._payments.models.token",
@@ -152,6 +160,8 @@ _LAZY: dict[str, str] = {
     "TimeWindow": "._metering.window",
     "TokenBalance": "._payments.models.instrument",
     "UsageAllocation": "._metering.records",
+    "UsageEvent": "._ledger.models",
+    "UsageLedger": "._ledger.ledger",
     "UsageRecord": "._metering.records",
     "UsageRecordResult": "._metering.results",
     "X402Payment": "._payments.models.payment",
@@ -192,6 +202,9 @@ __all__ = [
     "EmailLinkedAccount",
     "EmbeddedCryptoWallet",
     "ExpiredTokenError",
+    "FlushReport",
+    "HourResult",
+    "HourState",
     "IdempotencyConflictError",
     "InternalServerError",
     "InternalServiceErrorError",
@@ -208,6 +221,7 @@ __all__ = [
     "InvalidUsageAllocationsError",
     "InvalidUsageDimensionError",
     "LateEventError",
+    "LedgerStatus",
     "LinkedAccount",
     "MeterUsageResult",
     "MeteringAborted",
@@ -230,6 +244,7 @@ __all__ = [
     "PaymentsClient",
     "PlatformNotSupportedError",
     "PolicyViolationError",
+    "RecordSummary",
     "RegisterUsageResult",
     "ResolvedCustomer",
     "ResourceNotFoundError",
@@ -252,6 +267,8 @@ __all__ = [
     "TransportError",
     "UnauthorizedError",
     "UsageAllocation",
+    "UsageEvent",
+    "UsageLedger",
     "UsageRecord",
     "UsageRecordResult",
     "X402Payment",
