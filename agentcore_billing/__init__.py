@@ -99,6 +99,8 @@ if TYPE_CHECKING:
         UsageRecordResult,
     )
     from ._metering.window import TimeWindow
+    from ._payments.authorization import PaymentAuthorization
+    from ._payments.challenge import PaymentChallenge, PaymentOffer
     from ._payments.client import PaymentsClient
     from ._payments.models.instrument import (
         PaymentInstrument,
@@ -114,6 +116,9 @@ if TYPE_CHECKING:
         SmsLinkedAccount,
     )
     from ._payments.models.payment import (
+        AwsBillingX402Payment,
+        AwsBillingX402PaymentOutput,
+        DpopKey,
         MppPayment,
         MppPaymentOutput,
         PaymentResult,
@@ -128,12 +133,17 @@ if TYPE_CHECKING:
         StripePrivyToken,
         StripePrivyTokenRequest,
     )
+    from ._payments.policy import AssetLimit, SpendPolicy
+    from ._payments.settlement import Settlement
 
 # The facades and their models load on first use (PEP 562), so ``import
 # agentcore_billing`` stays cheap and a metering-only program never builds the
 # payments models.
 _LAZY: dict[str, str] = {
+    "AssetLimit": "._payments.policy",
     "AwsBillingConnector": "._control.inputs",
+    "AwsBillingX402Payment": "._payments.models.payment",
+    "AwsBillingX402PaymentOutput": "._payments.models.payment",
     "BatchMeterReport": "._metering.results",
     "CoinbaseCdpConnector": "._control.inputs",
     "CoinbaseCdpCredentials": "._control.inputs",
@@ -142,6 +152,7 @@ _LAZY: dict[str, str] = {
     "CredentialRotation": "._control.models",
     "CustomJwtAuthorizer": "._control.inputs",
     "DeveloperJwtLinkedAccount": "._payments.models.linked",
+    "DpopKey": "._payments.models.payment",
     "EmailLinkedAccount": "._payments.models.linked",
     "EmbeddedCryptoWallet": "._payments.models.linked",
     "FlushReport": "._ledger.models",
@@ -155,6 +166,8 @@ _LAZY: dict[str, str] = {
     "MppPayment": "._payments.models.payment",
     "MppPaymentOutput": "._payments.models.payment",
     "OAuth2LinkedAccount": "._payments.models.linked",
+    "PaymentAuthorization": "._payments.authorization",
+    "PaymentChallenge": "._payments.challenge",
     "PaymentConnector": "._control.models",
     "PaymentConnectorSummary": "._control.models",
     "PaymentCredentialProvider": "._control.models",
@@ -163,6 +176,7 @@ _LAZY: dict[str, str] = {
     "PaymentInstrumentSummary": "._payments.models.instrument",
     "PaymentManager": "._control.models",
     "PaymentManagerSummary": "._control.models",
+    "PaymentOffer": "._payments.challenge",
     "PaymentResult": "._payments.models.payment",
     "PaymentSession": "._payments.models.session",
     "PaymentSessionSummary": "._payments.models.session",
@@ -173,7 +187,9 @@ _LAZY: dict[str, str] = {
     "RegisterUsageResult": "._metering.results",
     "ResolvedCustomer": "._metering.results",
     "ResourcePaymentToken": "._payments.models.token",
+    "Settlement": "._payments.settlement",
     "SmsLinkedAccount": "._payments.models.linked",
+    "SpendPolicy": "._payments.policy",
     "StripePrivyConnector": "._control.inputs",
     "StripePrivyCredentials": "._control.inputs",
     "StripePrivyToken": "._payments.models.token",
@@ -206,7 +222,10 @@ def __dir__() -> list[str]:
 __all__ = [
     "AccessDeniedError",
     "AgentCoreBillingError",
+    "AssetLimit",
     "AwsBillingConnector",
+    "AwsBillingX402Payment",
+    "AwsBillingX402PaymentOutput",
     "BatchMeterReport",
     "CoinbaseCdpConnector",
     "CoinbaseCdpCredentials",
@@ -221,6 +240,7 @@ __all__ = [
     "DecryptionFailureError",
     "DeveloperJwtLinkedAccount",
     "DisabledApiError",
+    "DpopKey",
     "DuplicateRequestError",
     "EmailLinkedAccount",
     "EmbeddedCryptoWallet",
@@ -257,6 +277,8 @@ __all__ = [
     "MppPaymentOutput",
     "NoAcceptableOfferError",
     "OAuth2LinkedAccount",
+    "PaymentAuthorization",
+    "PaymentChallenge",
     "PaymentConnector",
     "PaymentConnectorSummary",
     "PaymentCredentialProvider",
@@ -265,6 +287,7 @@ __all__ = [
     "PaymentInstrumentSummary",
     "PaymentManager",
     "PaymentManagerSummary",
+    "PaymentOffer",
     "PaymentResult",
     "PaymentSession",
     "PaymentSessionSummary",
@@ -284,7 +307,9 @@ __all__ = [
     "ServiceError",
     "ServiceQuotaExceededError",
     "ServiceValidationError",
+    "Settlement",
     "SmsLinkedAccount",
+    "SpendPolicy",
     "StripePrivyConnector",
     "StripePrivyCredentials",
     "StripePrivyToken",
