@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from agentcore_billing._core.errors import (
-    AgentCoreBillingError,
     ConflictError,
     InvalidInputError,
     ResourceNotReadyError,
@@ -230,7 +229,7 @@ class _Run:
         for resource in reversed(self.created):
             try:
                 undone.append(self._undo(resource))
-            except AgentCoreBillingError as failure:
+            except Exception as failure:  # never let the undo hide the original error
                 logger.warning("rollback: could not delete %s: %s", _label(resource), failure)
                 _note(error, f"rollback could not delete {_label(resource)}: {failure}")
         if undone:
