@@ -91,9 +91,11 @@ if TYPE_CHECKING:
     from ._payments.models.payment import (
         MppPayment,
         MppPaymentOutput,
+        MppPaymentResult,
         PaymentResult,
         X402Payment,
         X402PaymentOutput,
+        X402PaymentResult,
     )
     from ._payments.models.session import PaymentSession, PaymentSessionSummary
     from ._payments.models.token import (
@@ -120,6 +122,7 @@ _LAZY: dict[str, str] = {
     "MeteringOutcome": "._metering.results",
     "MppPayment": "._payments.models.payment",
     "MppPaymentOutput": "._payments.models.payment",
+    "MppPaymentResult": "._payments.models.payment",
     "OAuth2LinkedAccount": "._payments.models.linked",
     "PaymentInstrument": "._payments.models.instrument",
     "PaymentInstrumentSummary": "._payments.models.instrument",
@@ -140,6 +143,7 @@ _LAZY: dict[str, str] = {
     "UsageRecordResult": "._metering.results",
     "X402Payment": "._payments.models.payment",
     "X402PaymentOutput": "._payments.models.payment",
+    "X402PaymentResult": "._payments.models.payment",
 }
 
 
@@ -197,6 +201,7 @@ __all__ = [
     "Money",
     "MppPayment",
     "MppPaymentOutput",
+    "MppPaymentResult",
     "NoAcceptableOfferError",
     "OAuth2LinkedAccount",
     "PaymentInstrument",
@@ -231,6 +236,7 @@ __all__ = [
     "UsageRecordResult",
     "X402Payment",
     "X402PaymentOutput",
+    "X402PaymentResult",
     "__version__",
     "client_token_from_key",
     "new_client_token",

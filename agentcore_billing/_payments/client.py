@@ -14,7 +14,7 @@ import logging
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from pydantic import SecretStr
 
@@ -24,7 +24,14 @@ from agentcore_billing._core.money import Money
 from agentcore_billing._core.retry import RetryPolicy
 
 from .instruments import InstrumentOperations
-from .models.payment import MppPayment, PaymentResult, X402Payment
+from .models.payment import (
+    MppPayment,
+    MppPaymentResult,
+    PaymentResult,
+    X402Payment,
+    X402PaymentResult,
+    result_type_for,
+)
 from .models.requests import (
     CreatePaymentSessionInput,
     DeletePaymentSessionInput,
@@ -268,6 +275,42 @@ class PaymentsClient(InstrumentOperations):
             raise
         self._discard_session(session.payment_session_id, resolved_user, None)
 
+    @overload
+    def process_payment(
+        self,
+        *,
+        payment_session_id: str,
+        payment_instrument_id: str,
+        payment: X402Payment,
+        user_id: str | None = None,
+        agent_name: str | None = None,
+        client_token: str | None = None,
+    ) -> X402PaymentResult: ...
+
+    @overload
+    def process_payment(
+        self,
+        *,
+        payment_session_id: str,
+        payment_instrument_id: str,
+        payment: MppPayment,
+        user_id: str | None = None,
+        agent_name: str | None = None,
+        client_token: str | None = None,
+    ) -> MppPaymentResult: ...
+
+    @overload
+    def process_payment(
+        self,
+        *,
+        payment_session_id: str,
+        payment_instrument_id: str,
+        payment: X402Payment | MppPayment,
+        user_id: str | None = None,
+        agent_name: str | None = None,
+        client_token: str | None = None,
+    ) -> PaymentResult: ...
+
     def process_payment(
         self,
         *,
@@ -279,6 +322,10 @@ class PaymentsClient(InstrumentOperations):
         client_token: str | None = None,
     ) -> PaymentResult:
         """Pay within a session with an instrument (``ProcessPayment``).
+
+        The result of an :class:`X402Payment` is an :class:`X402PaymentResult`
+        (``result.x402`` is never ``None``), of an :class:`MppPayment` an
+        :class:`MppPaymentResult` (``result.mpp`` likewise).
 
         There is no operation to read a payment back: after an error with
         ``outcome_unknown``, call again with the error's ``client_token``.
@@ -310,7 +357,7 @@ class PaymentsClient(InstrumentOperations):
             payment=payment,
         )
         response, token = self._create("ProcessPayment", request.to_params(), client_token)
-        return PaymentResult.from_wire(response, client_token=token)
+        return result_type_for(payment).from_wire(response, client_token=token)
 
     def get_resource_payment_token(
         self,
