@@ -63,6 +63,9 @@ from ._core.retry import RetryPolicy
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._ledger.ingest import RecordSummary
+    from ._ledger.ledger import UsageLedger
+    from ._ledger.models import FlushReport, HourResult, HourState, LedgerStatus, UsageEvent
     from ._metering.client import MeteringClient
     from ._metering.records import UsageAllocation, UsageRecord
     from ._metering.results import (
@@ -116,6 +119,10 @@ _LAZY: dict[str, str] = {
     "DeveloperJwtLinkedAccount": "._payments.models.linked",
     "EmailLinkedAccount": "._payments.models.linked",
     "EmbeddedCryptoWallet": "._payments.models.linked",
+    "FlushReport": "._ledger.models",
+    "HourResult": "._ledger.models",
+    "HourState": "._ledger.models",
+    "LedgerStatus": "._ledger.models",
     "LinkedAccount": "._payments.models.linked",
     "MeterUsageResult": "._metering.results",
     "MeteringClient": "._metering.client",
@@ -130,6 +137,7 @@ _LAZY: dict[str, str] = {
     "PaymentSession": "._payments.models.session",
     "PaymentSessionSummary": "._payments.models.session",
     "PaymentsClient": "._payments.client",
+    "RecordSummary": "._ledger.ingest",
     "RegisterUsageResult": "._metering.results",
     "ResolvedCustomer": "._metering.results",
     "ResourcePaymentToken": "._payments.models.token",
@@ -139,6 +147,8 @@ _LAZY: dict[str, str] = {
     "TimeWindow": "._metering.window",
     "TokenBalance": "._payments.models.instrument",
     "UsageAllocation": "._metering.records",
+    "UsageEvent": "._ledger.models",
+    "UsageLedger": "._ledger.ledger",
     "UsageRecord": "._metering.records",
     "UsageRecordResult": "._metering.results",
     "X402Payment": "._payments.models.payment",
@@ -176,6 +186,9 @@ __all__ = [
     "EmailLinkedAccount",
     "EmbeddedCryptoWallet",
     "ExpiredTokenError",
+    "FlushReport",
+    "HourResult",
+    "HourState",
     "IdempotencyConflictError",
     "InternalServerError",
     "InternalServiceErrorError",
@@ -192,6 +205,7 @@ __all__ = [
     "InvalidUsageAllocationsError",
     "InvalidUsageDimensionError",
     "LateEventError",
+    "LedgerStatus",
     "LinkedAccount",
     "MeterUsageResult",
     "MeteringAborted",
@@ -212,6 +226,7 @@ __all__ = [
     "PaymentsClient",
     "PlatformNotSupportedError",
     "PolicyViolationError",
+    "RecordSummary",
     "RegisterUsageResult",
     "ResolvedCustomer",
     "ResourceNotFoundError",
@@ -232,6 +247,8 @@ __all__ = [
     "TransportError",
     "UnauthorizedError",
     "UsageAllocation",
+    "UsageEvent",
+    "UsageLedger",
     "UsageRecord",
     "UsageRecordResult",
     "X402Payment",

@@ -10,7 +10,6 @@ be replayed with it exactly once.
 
 from __future__ import annotations
 
-import logging
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,11 +18,13 @@ from typing import TYPE_CHECKING, Any, overload
 from pydantic import SecretStr
 
 from agentcore_billing._core.clock import Clock, Monotonic, Sleep
-from agentcore_billing._core.errors import ResourceNotFoundError
+from agentcore_billing._core.facade import FacadeBase
 from agentcore_billing._core.money import Money
 from agentcore_billing._core.retry import RetryPolicy
 
-from .instruments import InstrumentOperations
+from .models.enums import BalanceToken, Chain
+from .models.instrument import PaymentInstrument, PaymentInstrumentSummary, TokenBalance
+from .models.linked import EmbeddedCryptoWallet
 from .models.payment import (
     MppPayment,
     MppPaymentResult,
@@ -33,9 +34,14 @@ from .models.payment import (
     result_type_for,
 )
 from .models.requests import (
+    CreatePaymentInstrumentInput,
     CreatePaymentSessionInput,
+    DeletePaymentInstrumentInput,
     DeletePaymentSessionInput,
+    GetPaymentInstrumentInput,
     GetPaymentSessionInput,
+    InstrumentBalanceInput,
+    ListPaymentInstrumentsInput,
     ListPaymentSessionsInput,
     PaymentScope,
     ProcessPaymentInput,
@@ -43,15 +49,15 @@ from .models.requests import (
 )
 from .models.session import PaymentSession, PaymentSessionSummary
 from .models.token import CoinbaseCdpTokenRequest, ResourcePaymentToken, StripePrivyTokenRequest
+from .scope import ScopedCalls
+from .sessions import deleted_after
 
 if TYPE_CHECKING:
     import boto3
     from botocore.config import Config
 
-logger = logging.getLogger(__name__)
 
-
-class PaymentsClient(InstrumentOperations):
+class PaymentsClient(FacadeBase):
     """AgentCore Payments (boto3 ``bedrock-agentcore``) for one payment manager.
 
     Args:
@@ -82,6 +88,8 @@ class PaymentsClient(InstrumentOperations):
                                           max_spend=Money.usd("1.00")) as session:
                 print(session.payment_session_id, session.expires_at)
     """
+
+    service_name = "bedrock-agentcore"
 
     def __init__(
         self,
@@ -115,7 +123,12 @@ class PaymentsClient(InstrumentOperations):
             clock=clock,
             rng=rng,
         )
-        self._scope = scope
+        self._calls = ScopedCalls(self._invoker, scope)
+
+    @property
+    def payment_manager_arn(self) -> str:
+        """The payment manager this client is bound to."""
+        return self._calls.manager_arn
 
     def create_payment_session(
         self,
@@ -152,12 +165,14 @@ class PaymentsClient(InstrumentOperations):
         """
         request = CreatePaymentSessionInput(
             payment_manager_arn=self.payment_manager_arn,
-            user_id=self._user(user_id),
-            agent_name=self._agent(agent_name),
+            user_id=self._calls.user(user_id),
+            agent_name=self._calls.agent(agent_name),
             expiry_time_in_minutes=expiry_time_in_minutes,
             max_spend=max_spend,
         )
-        response, token = self._create("CreatePaymentSession", request.to_params(), client_token)
+        response, token = self._calls.create(
+            "CreatePaymentSession", request.to_params(), client_token
+        )
         return PaymentSession.from_wire(
             response["paymentSession"], client_token=token, clock=self._clock
         )
@@ -179,11 +194,11 @@ class PaymentsClient(InstrumentOperations):
         """
         request = GetPaymentSessionInput(
             payment_manager_arn=self.payment_manager_arn,
-            user_id=self._user(user_id),
-            agent_name=self._agent(agent_name),
+            user_id=self._calls.user(user_id),
+            agent_name=self._calls.agent(agent_name),
             payment_session_id=payment_session_id,
         )
-        response = self._invoker.call("GetPaymentSession", request.to_params()).data
+        response = self._calls.read("GetPaymentSession", request.to_params())
         return PaymentSession.from_wire(response["paymentSession"], clock=self._clock)
 
     def list_payment_sessions(
@@ -206,11 +221,11 @@ class PaymentsClient(InstrumentOperations):
         """
         request = ListPaymentSessionsInput(
             payment_manager_arn=self.payment_manager_arn,
-            user_id=self._user(user_id),
-            agent_name=self._agent(agent_name),
+            user_id=self._calls.user(user_id),
+            agent_name=self._calls.agent(agent_name),
             page_size=page_size,
         )
-        return self._items(
+        return self._calls.items(
             "ListPaymentSessions",
             request.to_params(),
             "paymentSessions",
@@ -230,10 +245,10 @@ class PaymentsClient(InstrumentOperations):
         """
         request = DeletePaymentSessionInput(
             payment_manager_arn=self.payment_manager_arn,
-            user_id=self._user(user_id),
+            user_id=self._calls.user(user_id),
             payment_session_id=payment_session_id,
         )
-        return self._delete("DeletePaymentSession", request.to_params())
+        return self._calls.delete("DeletePaymentSession", request.to_params())
 
     @contextmanager
     def payment_session(
@@ -249,7 +264,10 @@ class PaymentsClient(InstrumentOperations):
 
         Takes the arguments of :meth:`create_payment_session`. A session already
         gone at exit is fine; a failed delete is raised after a clean block, and
-        only logged (and noted on the exception) when the block itself raised.
+        only logged (and noted on the exception) when the block itself raised. When
+        the create's answer is lost, the session it may have made is found (by
+        replaying the create with the same client token) and deleted before the error
+        is raised, so no session outlives a block that never ran.
 
         Example:
             ::
@@ -260,20 +278,22 @@ class PaymentsClient(InstrumentOperations):
                                              payment_instrument_id=instrument_id,
                                              payment=payment)
         """
-        resolved_user = self._user(user_id)
-        session = self.create_payment_session(
-            expiry_time_in_minutes=expiry_time_in_minutes,
-            max_spend=max_spend,
-            user_id=resolved_user,
-            agent_name=agent_name,
-            client_token=client_token,
-        )
-        try:
+        resolved_user = self._calls.user(user_id)
+
+        def create(token: str | None) -> PaymentSession:
+            return self.create_payment_session(
+                expiry_time_in_minutes=expiry_time_in_minutes,
+                max_spend=max_spend,
+                user_id=resolved_user,
+                agent_name=agent_name,
+                client_token=token,
+            )
+
+        def delete(payment_session_id: str) -> str:
+            return self.delete_payment_session(payment_session_id, user_id=resolved_user)
+
+        with deleted_after(create, delete, client_token) as session:
             yield session
-        except BaseException as body_error:
-            self._discard_session(session.payment_session_id, resolved_user, body_error)
-            raise
-        self._discard_session(session.payment_session_id, resolved_user, None)
 
     @overload
     def process_payment(
@@ -350,13 +370,13 @@ class PaymentsClient(InstrumentOperations):
         """
         request = ProcessPaymentInput(
             payment_manager_arn=self.payment_manager_arn,
-            user_id=self._user(user_id),
-            agent_name=self._agent(agent_name),
+            user_id=self._calls.user(user_id),
+            agent_name=self._calls.agent(agent_name),
             payment_session_id=payment_session_id,
             payment_instrument_id=payment_instrument_id,
             payment=payment,
         )
-        response, token = self._create("ProcessPayment", request.to_params(), client_token)
+        response, token = self._calls.create("ProcessPayment", request.to_params(), client_token)
         return result_type_for(payment).from_wire(response, client_token=token)
 
     def get_resource_payment_token(
@@ -390,27 +410,164 @@ class PaymentsClient(InstrumentOperations):
             resource_credential_provider_name=resource_credential_provider_name,
             request=request,
         )
-        response = self._invoker.call("GetResourcePaymentToken", arguments.to_params()).data
+        response = self._calls.read("GetResourcePaymentToken", arguments.to_params())
         return ResourcePaymentToken.from_wire(response)
 
-    def _discard_session(
-        self, payment_session_id: str, user_id: str | None, body_error: BaseException | None
-    ) -> None:
-        try:
-            self.delete_payment_session(payment_session_id, user_id=user_id)
-        except ResourceNotFoundError:
-            logger.debug("payment session %s was already gone at exit", payment_session_id)
-        except Exception as delete_error:
-            if body_error is None:
-                raise
-            # The block's own exception is the one the caller needs to see.
-            logger.warning(
-                "could not delete payment session %s after the block raised: %s",
-                payment_session_id,
-                delete_error,
-            )
-            add_note = getattr(body_error, "add_note", None)
-            if callable(add_note):
-                add_note(
-                    f"deleting payment session {payment_session_id} also failed: {delete_error}"
-                )
+    def create_payment_instrument(
+        self,
+        *,
+        payment_connector_id: str,
+        details: EmbeddedCryptoWallet,
+        user_id: str | None = None,
+        agent_name: str | None = None,
+        client_token: str | None = None,
+    ) -> PaymentInstrument:
+        """Create a payment instrument (``CreatePaymentInstrument``).
+
+        Args:
+            payment_connector_id: the connector to create it with.
+            details: what the instrument is; its class sets ``paymentInstrumentType``.
+            user_id: overrides the client's default ``user_id``.
+            agent_name: overrides the client's default ``agent_name``.
+            client_token: your idempotency token; ``None`` mints one, reused by every
+                retry of this call.
+
+        Returns:
+            The instrument, with ``client_token`` set to the token sent.
+
+        Example:
+            ::
+
+                instrument = payments.create_payment_instrument(
+                    payment_connector_id="coinbase-abcdef1234",
+                    details=EmbeddedCryptoWallet(
+                        network="ETHEREUM",
+                        linked_accounts=[EmailLinkedAccount(email_address="buyer@example.com")]))
+        """
+        request = CreatePaymentInstrumentInput(
+            payment_manager_arn=self.payment_manager_arn,
+            user_id=self._calls.user(user_id),
+            agent_name=self._calls.agent(agent_name),
+            payment_connector_id=payment_connector_id,
+            details=details,
+        )
+        response, token = self._calls.create(
+            "CreatePaymentInstrument",
+            request.to_params(),
+            client_token,
+        )
+        return PaymentInstrument.from_wire(response["paymentInstrument"], client_token=token)
+
+    def get_payment_instrument(
+        self,
+        payment_instrument_id: str,
+        *,
+        payment_connector_id: str | None = None,
+        user_id: str | None = None,
+        agent_name: str | None = None,
+    ) -> PaymentInstrument:
+        """Read a payment instrument (``GetPaymentInstrument``).
+
+        Example:
+            ::
+
+                instrument = payments.get_payment_instrument("payment-instrument-abcdefghijklmno")
+                print(instrument.status, instrument.wallet.wallet_address)
+        """
+        request = GetPaymentInstrumentInput(
+            payment_manager_arn=self.payment_manager_arn,
+            user_id=self._calls.user(user_id),
+            agent_name=self._calls.agent(agent_name),
+            payment_instrument_id=payment_instrument_id,
+            payment_connector_id=payment_connector_id,
+        )
+        response = self._calls.read("GetPaymentInstrument", request.to_params())
+        return PaymentInstrument.from_wire(response["paymentInstrument"])
+
+    def list_payment_instruments(
+        self,
+        *,
+        payment_connector_id: str | None = None,
+        user_id: str | None = None,
+        agent_name: str | None = None,
+        page_size: int | None = None,
+    ) -> Iterator[PaymentInstrumentSummary]:
+        """Every instrument of the manager (``ListPaymentInstruments``), page by page.
+
+        Arguments are checked now; pages are fetched as you iterate, each page
+        retried on its own.
+
+        Example:
+            ::
+
+                active = [i for i in payments.list_payment_instruments() if i.status == "ACTIVE"]
+        """
+        request = ListPaymentInstrumentsInput(
+            payment_manager_arn=self.payment_manager_arn,
+            user_id=self._calls.user(user_id),
+            agent_name=self._calls.agent(agent_name),
+            payment_connector_id=payment_connector_id,
+            page_size=page_size,
+        )
+        return self._calls.items(
+            "ListPaymentInstruments",
+            request.to_params(),
+            "paymentInstruments",
+            PaymentInstrumentSummary.from_wire,
+        )
+
+    def delete_payment_instrument(
+        self,
+        payment_instrument_id: str,
+        *,
+        payment_connector_id: str,
+        user_id: str | None = None,
+    ) -> str:
+        """Delete (soft-delete) a payment instrument; returns the status.
+
+        Example:
+            ::
+
+                payments.delete_payment_instrument(
+                    "payment-instrument-abcdefghijklmno",
+                    payment_connector_id="coinbase-abcdef1234")
+        """
+        request = DeletePaymentInstrumentInput(
+            payment_manager_arn=self.payment_manager_arn,
+            user_id=self._calls.user(user_id),
+            payment_instrument_id=payment_instrument_id,
+            payment_connector_id=payment_connector_id,
+        )
+        return self._calls.delete("DeletePaymentInstrument", request.to_params())
+
+    def get_payment_instrument_balance(
+        self,
+        payment_instrument_id: str,
+        *,
+        payment_connector_id: str,
+        chain: Chain,
+        token: BalanceToken = "USDC",
+        user_id: str | None = None,
+        agent_name: str | None = None,
+    ) -> TokenBalance:
+        """Read an instrument's token balance on one chain.
+
+        Example:
+            ::
+
+                balance = payments.get_payment_instrument_balance(
+                    "payment-instrument-abcdefghijklmno",
+                    payment_connector_id="coinbase-abcdef1234", chain="BASE")
+                print(balance.decimal_amount, balance.token)
+        """
+        request = InstrumentBalanceInput(
+            payment_manager_arn=self.payment_manager_arn,
+            user_id=self._calls.user(user_id),
+            agent_name=self._calls.agent(agent_name),
+            payment_instrument_id=payment_instrument_id,
+            payment_connector_id=payment_connector_id,
+            chain=chain,
+            token=token,
+        )
+        response = self._calls.read("GetPaymentInstrumentBalance", request.to_params())
+        return TokenBalance.from_wire(response)
