@@ -13,21 +13,28 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, overload
 
 from pydantic import SecretStr
 
+from agentcore_billing._core.bearer import TokenProvider
 from agentcore_billing._core.clock import Clock, Monotonic, Sleep
 from agentcore_billing._core.facade import FacadeBase
 from agentcore_billing._core.money import Money
 from agentcore_billing._core.retry import RetryPolicy
 
+from .bearer_mode import bearer_mode
+from .challenge import PaymentChallenge
 from .models.enums import BalanceToken, Chain
 from .models.instrument import PaymentInstrument, PaymentInstrumentSummary, TokenBalance
 from .models.linked import EmbeddedCryptoWallet
 from .models.payment import (
+    AwsBillingX402Payment,
+    AwsBillingX402PaymentResult,
     MppPayment,
     MppPaymentResult,
+    PaymentInput,
     PaymentResult,
     X402Payment,
     X402PaymentResult,
@@ -49,12 +56,16 @@ from .models.requests import (
 )
 from .models.session import PaymentSession, PaymentSessionSummary
 from .models.token import CoinbaseCdpTokenRequest, ResourcePaymentToken, StripePrivyTokenRequest
+from .pay import Payer
 from .scope import ScopedCalls
 from .sessions import deleted_after
 
 if TYPE_CHECKING:
     import boto3
     from botocore.config import Config
+
+    from .authorization import PaymentAuthorization
+    from .policy import SpendPolicy
 
 
 class PaymentsClient(FacadeBase):
@@ -77,6 +88,11 @@ class PaymentsClient(FacadeBase):
         monotonic: the elapsed-time source of the retry deadline.
         clock: the UTC wall clock, e.g. for ``PaymentSession.is_expired()``.
         rng: the random source of retry jitter.
+        bearer_token: a JWT for a ``CUSTOM_JWT`` payment manager: requests go unsigned
+            with ``Authorization: Bearer ...`` (no AWS credentials needed); the
+            service takes the user from the token's subject, so ``user_id`` is refused.
+        token_provider: instead of ``bearer_token``, a callable returning a fresh JWT,
+            asked before every request.
 
     Example:
         ::
@@ -107,10 +123,13 @@ class PaymentsClient(FacadeBase):
         monotonic: Monotonic | None = None,
         clock: Clock | None = None,
         rng: random.Random | None = None,
+        bearer_token: str | SecretStr | None = None,
+        token_provider: TokenProvider | None = None,
     ) -> None:
         scope = PaymentScope(
             payment_manager_arn=payment_manager_arn, user_id=user_id, agent_name=agent_name
         )
+        bearer = bearer_mode(client, user_id, bearer_token, token_provider)
         super().__init__(
             client=client,
             session=session,
@@ -122,6 +141,7 @@ class PaymentsClient(FacadeBase):
             monotonic=monotonic,
             clock=clock,
             rng=rng,
+            bearer=bearer,
         )
         self._calls = ScopedCalls(self._invoker, scope)
 
@@ -129,6 +149,10 @@ class PaymentsClient(FacadeBase):
     def payment_manager_arn(self) -> str:
         """The payment manager this client is bound to."""
         return self._calls.manager_arn
+
+    @cached_property
+    def _payer(self) -> Payer:
+        return Payer(self)
 
     def create_payment_session(
         self,
@@ -325,7 +349,19 @@ class PaymentsClient(FacadeBase):
         *,
         payment_session_id: str,
         payment_instrument_id: str,
-        payment: X402Payment | MppPayment,
+        payment: AwsBillingX402Payment,
+        user_id: str | None = None,
+        agent_name: str | None = None,
+        client_token: str | None = None,
+    ) -> AwsBillingX402PaymentResult: ...
+
+    @overload
+    def process_payment(
+        self,
+        *,
+        payment_session_id: str,
+        payment_instrument_id: str,
+        payment: PaymentInput,
         user_id: str | None = None,
         agent_name: str | None = None,
         client_token: str | None = None,
@@ -336,7 +372,7 @@ class PaymentsClient(FacadeBase):
         *,
         payment_session_id: str,
         payment_instrument_id: str,
-        payment: X402Payment | MppPayment,
+        payment: PaymentInput,
         user_id: str | None = None,
         agent_name: str | None = None,
         client_token: str | None = None,
@@ -345,7 +381,9 @@ class PaymentsClient(FacadeBase):
 
         The result of an :class:`X402Payment` is an :class:`X402PaymentResult`
         (``result.x402`` is never ``None``), of an :class:`MppPayment` an
-        :class:`MppPaymentResult` (``result.mpp`` likewise).
+        :class:`MppPaymentResult` (``result.mpp`` likewise), of an
+        :class:`AwsBillingX402Payment` an :class:`AwsBillingX402PaymentResult`
+        (``result.aws_billing``).
 
         There is no operation to read a payment back: after an error with
         ``outcome_unknown``, call again with the error's ``client_token``.
@@ -353,8 +391,9 @@ class PaymentsClient(FacadeBase):
         Args:
             payment_session_id: the session the payment is charged to.
             payment_instrument_id: the instrument that pays.
-            payment: an :class:`X402Payment` or :class:`MppPayment`; its class sets
-                ``paymentType``.
+            payment: an :class:`X402Payment`, :class:`MppPayment` or
+                :class:`AwsBillingX402Payment` (with the instrument
+                ``aws.agentcorepayments.awsbilling.v1``); its class sets ``paymentType``.
             user_id: overrides the client's default ``user_id``.
             agent_name: overrides the client's default ``agent_name``.
             client_token: your idempotency token; ``None`` mints one for this call.
@@ -378,6 +417,61 @@ class PaymentsClient(FacadeBase):
         )
         response, token = self._calls.create("ProcessPayment", request.to_params(), client_token)
         return result_type_for(payment).from_wire(response, client_token=token)
+
+    def pay_for(
+        self,
+        challenge: PaymentChallenge,
+        *,
+        payment_session_id: str,
+        payment_instrument_id: str,
+        policy: SpendPolicy | None = None,
+        client_token: str | None = None,
+        user_id: str | None = None,
+        agent_name: str | None = None,
+        buyer_pays_gas_fees: bool = False,
+        permit2_allowance_limit: int | None = None,
+    ) -> PaymentAuthorization:
+        """Pay an HTTP 402 in one call: choose the offer, ``ProcessPayment`` once, headers.
+
+        Args:
+            challenge: ``PaymentChallenge.from_response(...)`` of the 402.
+            payment_session_id: the session the payment is charged to.
+            payment_instrument_id: the crypto wallet that pays (its network is read
+                once per client).
+            policy: the spend policy; ``None`` for ``SpendPolicy()`` (1.00 USD cap).
+            client_token: ``None`` derives one from the session, the instrument and the
+                challenge, so paying the same 402 again never pays twice.
+            user_id: overrides the client's default ``user_id``.
+            agent_name: overrides the client's default ``agent_name``.
+            buyer_pays_gas_fees: MPP: allow network fees the challenge does not sponsor.
+            permit2_allowance_limit: x402 ``upto``: approve this Permit2 allowance
+                (atomic units) first; it must fit the policy's cap.
+
+        Raises:
+            PolicyViolationError: the offer that would be paid breaks a limit.
+            NoAcceptableOfferError: no offer fits the instrument and the allow-lists.
+            ServiceError: ProcessPayment failed; it carries ``client_token``.
+
+        Example:
+            ::
+
+                challenge = PaymentChallenge.from_response(
+                    status_code=r.status_code, headers=r.headers, body=r.content)
+                auth = payments.pay_for(challenge, payment_session_id=session_id,
+                                        payment_instrument_id=instrument_id)
+                r = httpx.get(url, headers=auth.headers)
+        """
+        return self._payer.pay(
+            challenge,
+            payment_session_id=payment_session_id,
+            payment_instrument_id=payment_instrument_id,
+            policy=policy,
+            client_token=client_token,
+            user_id=user_id,
+            agent_name=agent_name,
+            buyer_pays_gas_fees=buyer_pays_gas_fees,
+            permit2_allowance_limit=permit2_allowance_limit,
+        )
 
     def get_resource_payment_token(
         self,

@@ -75,7 +75,11 @@ def test_process_payment_picks_the_result_class_from_the_payment() -> None:
     from agentcore_billing._payments.models.payment import result_type_for
 
     header = 'Payment id="c1", realm="x", method="tempo", intent="charge", request="e30"'
+    from agentcore_billing import AwsBillingX402Payment, AwsBillingX402PaymentResult
+
     assert result_type_for(_x402()) is X402PaymentResult
+    billing = AwsBillingX402Payment(version=2, payload={"extra": {"quoteToken": "q"}})
+    assert result_type_for(billing) is AwsBillingX402PaymentResult
     assert result_type_for(MppPayment(version="1", www_authenticate_headers=[header])) is (
         MppPaymentResult
     )

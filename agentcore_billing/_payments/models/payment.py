@@ -7,7 +7,7 @@ values and never appear in reprs, logs or error messages.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from pydantic import ConfigDict, Field, Secret, SecretStr, field_validator
 from typing_extensions import Self
@@ -16,6 +16,7 @@ from agentcore_billing._core.errors import AgentCoreBillingError
 from agentcore_billing._core.models import ResponseModel, WireDatetime
 
 from .enums import (
+    AWS_BILLING_INSTRUMENT,
     WWW_AUTHENTICATE,
     PaymentStatus,
     PaymentType,
@@ -40,7 +41,7 @@ class X402Payment(SecretInputModel):
     payment_type: ClassVar[PaymentType] = "CRYPTO_X402"
     wire_key: ClassVar[str] = "cryptoX402"
     version: Version
-    """The x402 protocol version (``x402Version``), digits only, e.g. ``"2"``."""
+    """The x402 protocol version (``x402Version``): an int such as ``2`` or digits ``"2"``."""
     payload: Secret[dict[str, Any]]
     """The x402 payment payload document (secret)."""
     permit2_allowance_limit: Permit2Limit | None = Field(
@@ -55,7 +56,7 @@ class X402Payment(SecretInputModel):
         def __init__(
             self,
             *,
-            version: str,
+            version: str | int,
             payload: dict[str, Any] | Secret[dict[str, Any]],
             permit2_allowance_limit: str | None = None,
         ) -> None: ...
@@ -113,7 +114,70 @@ class MppPayment(SecretInputModel):
         }
 
 
-PaymentInput = X402Payment | MppPayment
+class DpopKey(SecretInputModel):
+    """The agent's EC public key (RFC 9449 DPoP) an AWS Billing payment token is bound to.
+
+    Example:
+        >>> DpopKey(crv="P-256", x="A" * 43, y="B" * 43).to_wire()["kty"]
+        'EC'
+    """
+
+    kty: Literal["EC"] = "EC"
+    """The key type (only ``EC``)."""
+    crv: Literal["P-256", "P-384", "P-521"]
+    """The elliptic curve."""
+    x: str = Field(min_length=43, max_length=128)
+    """The x coordinate, base64url."""
+    y: str = Field(min_length=43, max_length=128)
+    """The y coordinate, base64url."""
+
+    def to_wire(self) -> dict[str, str]:
+        """The ``DpopJwk`` structure."""
+        return {"kty": self.kty, "crv": self.crv, "x": self.x, "y": self.y}
+
+
+class AwsBillingX402Payment(SecretInputModel):
+    """An x402 payment billed to the AWS account (``AWS_BILLING_X402``).
+
+    Pay with the service-managed instrument ``aws.agentcorepayments.awsbilling.v1``;
+    ``payload`` is the seller's payment requirement, unchanged (its
+    ``extra.quoteToken`` is the seller-signed quote).
+
+    Example:
+        >>> payment = AwsBillingX402Payment(version=2, payload={"extra": {"quoteToken": "q"}})
+        >>> payment.payment_type, payment.to_wire()["version"]
+        ('AWS_BILLING_X402', '2')
+    """
+
+    payment_type: ClassVar[PaymentType] = "AWS_BILLING_X402"
+    wire_key: ClassVar[str] = "awsBillingX402"
+    instrument_id: ClassVar[str] = AWS_BILLING_INSTRUMENT
+    version: Version
+    """The x402 version of the seller's 402 (``x402Version``)."""
+    payload: Secret[dict[str, Any]]
+    """The seller's payment requirement, passed unchanged (secret)."""
+    dpop_key: DpopKey | None = None
+    """Bind the payment token to this public key (optional)."""
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            version: str | int,
+            payload: dict[str, Any] | Secret[dict[str, Any]],
+            dpop_key: DpopKey | None = None,
+        ) -> None: ...
+
+    def to_wire(self) -> dict[str, Any]:
+        """The ``AwsBillingX402PaymentInput`` body."""
+        wire: dict[str, Any] = {"version": self.version, "payload": self.payload.get_secret_value()}
+        if self.dpop_key is not None:
+            wire["options"] = {"dpopJwk": self.dpop_key.to_wire()}
+        return wire
+
+
+PaymentInput = X402Payment | MppPayment | AwsBillingX402Payment
 """What ``process_payment`` accepts; the payment type follows from the class."""
 
 
@@ -145,7 +209,20 @@ class MppPaymentOutput(ResponseModel):
     """The ``Authorization`` header value, ``Payment <token>`` (secret)."""
 
 
-PaymentOutput = X402PaymentOutput | MppPaymentOutput
+class AwsBillingX402PaymentOutput(ResponseModel):
+    """The AWS Billing payment token: send it to the seller (a signed JWT, secret)."""
+
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    version: str
+    """The x402 version, as in the request."""
+    payment_token: SecretStr = Field(
+        validation_alias="paymentToken", serialization_alias="paymentToken"
+    )
+    """The Marketplace-signed payment token (secret)."""
+
+
+PaymentOutput = X402PaymentOutput | MppPaymentOutput | AwsBillingX402PaymentOutput
 """What a processed payment produced; the class follows the payment type."""
 
 
@@ -223,8 +300,14 @@ class PaymentResult(ResponseModel):
         output = self.payment_output
         return output if isinstance(output, MppPaymentOutput) else None
 
+    @property
+    def aws_billing(self) -> AwsBillingX402PaymentOutput | None:
+        """The AWS Billing output, when the payment was billed to the AWS account."""
+        output = self.payment_output
+        return output if isinstance(output, AwsBillingX402PaymentOutput) else None
 
-_OutputT = TypeVar("_OutputT", X402PaymentOutput, MppPaymentOutput)
+
+_OutputT = TypeVar("_OutputT", X402PaymentOutput, MppPaymentOutput, AwsBillingX402PaymentOutput)
 
 
 def _required(result: PaymentResult, kind: type[_OutputT], wire_key: str) -> _OutputT:
@@ -277,6 +360,20 @@ class MppPaymentResult(PaymentResult):
         return _required(self, MppPaymentOutput, "mpp")
 
 
+class AwsBillingX402PaymentResult(PaymentResult):
+    """What ``process_payment`` returns for an :class:`AwsBillingX402Payment`.
+
+    Example:
+        >>> AwsBillingX402PaymentResult.aws_billing.__doc__
+        'The AWS Billing output (raises if the service left it out).'
+    """
+
+    @property
+    def aws_billing(self) -> AwsBillingX402PaymentOutput:
+        """The AWS Billing output (raises if the service left it out)."""
+        return _required(self, AwsBillingX402PaymentOutput, "awsBillingX402")
+
+
 def result_type_for(payment: object) -> type[PaymentResult]:
     """The result class ``process_payment`` answers ``payment`` with.
 
@@ -288,6 +385,8 @@ def result_type_for(payment: object) -> type[PaymentResult]:
         return X402PaymentResult
     if isinstance(payment, MppPayment):
         return MppPaymentResult
+    if isinstance(payment, AwsBillingX402Payment):
+        return AwsBillingX402PaymentResult
     return PaymentResult
 
 
@@ -298,4 +397,7 @@ def _output_from_wire(output: Mapping[str, Any]) -> PaymentOutput | None:
     mpp = output.get("mpp")
     if isinstance(mpp, Mapping):
         return MppPaymentOutput.model_validate(mpp)
+    billing = output.get("awsBillingX402")
+    if isinstance(billing, Mapping):
+        return AwsBillingX402PaymentOutput.model_validate(billing)
     return None
