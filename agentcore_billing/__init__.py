@@ -118,12 +118,15 @@ if TYPE_CHECKING:
     from ._payments.models.payment import (
         AwsBillingX402Payment,
         AwsBillingX402PaymentOutput,
+        AwsBillingX402PaymentResult,
         DpopKey,
         MppPayment,
         MppPaymentOutput,
+        MppPaymentResult,
         PaymentResult,
         X402Payment,
         X402PaymentOutput,
+        X402PaymentResult,
     )
     from ._payments.models.session import PaymentSession, PaymentSessionSummary
     from ._payments.models.token import (
@@ -144,6 +147,7 @@ _LAZY: dict[str, str] = {
     "AwsBillingConnector": "._control.inputs",
     "AwsBillingX402Payment": "._payments.models.payment",
     "AwsBillingX402PaymentOutput": "._payments.models.payment",
+    "AwsBillingX402PaymentResult": "._payments.models.payment",
     "BatchMeterReport": "._metering.results",
     "CoinbaseCdpConnector": "._control.inputs",
     "CoinbaseCdpCredentials": "._control.inputs",
@@ -165,6 +169,7 @@ _LAZY: dict[str, str] = {
     "MeteringOutcome": "._metering.results",
     "MppPayment": "._payments.models.payment",
     "MppPaymentOutput": "._payments.models.payment",
+    "MppPaymentResult": "._payments.models.payment",
     "OAuth2LinkedAccount": "._payments.models.linked",
     "PaymentAuthorization": "._payments.authorization",
     "PaymentChallenge": "._payments.challenge",
@@ -203,6 +208,7 @@ _LAZY: dict[str, str] = {
     "UsageRecordResult": "._metering.results",
     "X402Payment": "._payments.models.payment",
     "X402PaymentOutput": "._payments.models.payment",
+    "X402PaymentResult": "._payments.models.payment",
 }
 
 
@@ -226,6 +232,7 @@ __all__ = [
     "AwsBillingConnector",
     "AwsBillingX402Payment",
     "AwsBillingX402PaymentOutput",
+    "AwsBillingX402PaymentResult",
     "BatchMeterReport",
     "CoinbaseCdpConnector",
     "CoinbaseCdpCredentials",
@@ -275,6 +282,7 @@ __all__ = [
     "Money",
     "MppPayment",
     "MppPaymentOutput",
+    "MppPaymentResult",
     "NoAcceptableOfferError",
     "OAuth2LinkedAccount",
     "PaymentAuthorization",
@@ -328,6 +336,7 @@ __all__ = [
     "UsageRecordResult",
     "X402Payment",
     "X402PaymentOutput",
+    "X402PaymentResult",
     "__version__",
     "client_token_from_key",
     "new_client_token",
