@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
-
-from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HTTPHeaders
+from typing import TYPE_CHECKING, Any
 
 from ._core.clock import ManualClock
+
+if TYPE_CHECKING:
+    # Loaded as a pytest plugin in every run: botocore is imported only when used.
+    from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
 __all__ = [
     "FAST_TEST_RETRY_DELAY",
@@ -88,6 +90,8 @@ class CannedResponder:
         self._queues.setdefault(operation, []).append(error)
 
     def _on_send(self, request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse:
+        from botocore.awsrequest import AWSResponse, HTTPHeaders
+
         operation = _operation_name(kwargs.get("event_name", ""))
         body = _json_body(request.body)
         self.requests.append(
