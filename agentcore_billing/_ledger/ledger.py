@@ -86,8 +86,9 @@ class UsageLedger:
         if late_events not in ("carry", "reject"):
             raise InvalidInputError("late_events", "'carry' or 'reject'", repr(late_events))
         if clock is not None and not callable(clock):
-            raise InvalidInputError("clock", "a callable returning an aware datetime",
-                                    type(clock).__name__)  # fmt: skip
+            raise InvalidInputError(
+                "clock", "a callable returning an aware datetime", type(clock).__name__
+            )
         self.late_events = late_events
         self._clock: Clock = clock or utc_now
         self._sleep: Sleep = sleep or real_sleep
@@ -145,10 +146,15 @@ class UsageLedger:
         self._check_open()
         try:
             event = UsageEvent(
-                dimension=dimension, quantity=quantity, at=at, event_id=event_id,  # type: ignore[arg-type]
-                customer_aws_account_id=customer_aws_account_id, license_arn=license_arn,
-                customer_identifier=customer_identifier, product_code=product_code,
-            )  # fmt: skip
+                dimension=dimension,
+                quantity=quantity,  # type: ignore[arg-type]  # a decimal string is read too
+                at=at,
+                event_id=event_id,
+                customer_aws_account_id=customer_aws_account_id,
+                license_arn=license_arn,
+                customer_identifier=customer_identifier,
+                product_code=product_code,
+            )
         except ValidationError as err:
             raise invalid_event(err, "") from None
         return self._ingest.record(event)
@@ -207,27 +213,33 @@ class UsageLedger:
             >>> report.counts[HourState.METERED]  # doctest: +SKIP
         """
         self._check_open()
-        limit = _span("deadline", deadline or DEFAULT_FLUSH_DEADLINE, low=timedelta(0),
-                      high=timedelta(days=1))  # fmt: skip
+        limit = _span(
+            "deadline", deadline or DEFAULT_FLUSH_DEADLINE, low=timedelta(0), high=timedelta(days=1)
+        )
         rate = _rate(max_requests_per_second)
         start = self._now()
         with self._store.write() as tx:
             sealed = seal(tx, start, self.lateness.total_seconds())
         sender = Sender(
-            self._store, owner=new_owner(), lease_s=self.lease.total_seconds(),
-            pace_name=f"BatchMeterUsage:{_region(metering)}", interval=1.0 / rate,
-        )  # fmt: skip
+            self._store,
+            owner=new_owner(),
+            lease_s=self.lease.total_seconds(),
+            pace_name=f"BatchMeterUsage:{_region(metering)}",
+            interval=1.0 / rate,
+        )
         hours = self._send_all(metering, sender, start + limit.total_seconds(), on_hour)
         now = self._now()
         with self._store.write() as tx:
-            prune(tx, events_before=now - self.dedup_retention.total_seconds(),
-                  hours_before=None)  # fmt: skip
+            prune(tx, events_before=now - self.dedup_retention.total_seconds(), hours_before=None)
         with self._store.read() as tx:
             pending = pending_hours(tx)
         return FlushReport(
-            hours=hours, sealed=sealed.sealed, pending=pending,
-            late_carried=sealed.late_carried, late_rejected=sealed.late_rejected,
-        )  # fmt: skip
+            hours=hours,
+            sealed=sealed.sealed,
+            pending=pending,
+            late_carried=sealed.late_carried,
+            late_rejected=sealed.late_rejected,
+        )
 
     def _send_all(
         self, metering: MeteringClient, sender: Sender, end: float, on_hour: Any
@@ -265,8 +277,10 @@ class UsageLedger:
             sender.release(claim, self._now(), f"{type(err).__name__}: {err}")
             logger.error(
                 "flush stopped: %s (%d answered hours stored, the rest released for the "
-                "next flush)", err, len(settled),
-            )  # fmt: skip
+                "next flush)",
+                err,
+                len(settled),
+            )
             raise
         except BaseException:
             sender.release(claim, self._now(), "interrupted")
@@ -320,11 +334,16 @@ class UsageLedger:
         now = self._now()
         with self._store.write() as tx:
             return prune(
-                tx, events_before=now - self.dedup_retention.total_seconds(),
-                hours_before=now - _span("hours_older_than", hours_older_than,
-                                         low=timedelta(days=1), high=timedelta(days=36600)
-                                         ).total_seconds(),
-            )  # fmt: skip
+                tx,
+                events_before=now - self.dedup_retention.total_seconds(),
+                hours_before=now
+                - _span(
+                    "hours_older_than",
+                    hours_older_than,
+                    low=timedelta(days=1),
+                    high=timedelta(days=36600),
+                ).total_seconds(),
+            )
 
     # -- lifecycle -----------------------------------------------------------------------
 

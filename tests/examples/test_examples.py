@@ -81,3 +81,14 @@ def test_an_example_runs_as_a_script_with_its_own_emulator() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "session closed" in result.stdout
+
+
+def test_saas_usage_ledger(emulator: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
+    report = _load("saas_usage_ledger").main(emulator.endpoint_url)
+    out = capsys.readouterr().out
+    billed = [a for a in emulator.accepted_usage_records() if a.product_code == "demo-saas-product"]
+    assert report.sealed >= 4 and len(report.hours) == report.sealed and report.pending == 0
+    metered = [h for h in report.hours if h.state == "metered"]
+    assert len(billed) == len(metered) == out.count("billed ")
+    assert sum(a.quantity for a in billed) == sum(h.quantity for h in metered)
+    assert "suspend    777788889999" in out and "second flush: 0 hours settled" in out
