@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from agentcore_billing._core.clock import utc_now
 from agentcore_billing.cli import cli
 from agentcore_billing.emulator import Emulator
 
@@ -30,7 +31,7 @@ def _run(*args: str) -> tuple[int, str, str]:
 
 
 def _events_file(tmp_path: Path) -> Path:
-    hour = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    hour = utc_now().replace(minute=0, second=0, microsecond=0)  # the CLI reads real time
     hour -= timedelta(hours=3)
     lines = [
         {
@@ -93,7 +94,7 @@ def test_a_malformed_line_records_nothing(tmp_path: Path) -> None:
 
 def test_flush_reports_hours_that_were_not_metered(tmp_path: Path, live_emulator: Emulator) -> None:
     db = f"sqlite:///{tmp_path / 'usage.db'}"
-    hour = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    hour = utc_now().replace(minute=0, second=0, microsecond=0)  # the CLI reads real time
     path = tmp_path / "events.csv"
     path.write_text(
         "at,dimension,quantity,event_id,customer_aws_account_id,license_arn\n"
