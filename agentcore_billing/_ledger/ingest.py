@@ -36,6 +36,8 @@ CHUNK = 2000
 """Events converted and inserted per ``executemany`` inside one record_many transaction."""
 GROUP_MAX = 500
 """Most events one group commit writes (11 parameters each stays under SQLite's limit)."""
+GATHER_S = 0.0005
+"""How long a group-commit leader waits for the callers of the last group to queue again."""
 FUTURE_SLACK_US = 5 * 60 * 1_000_000
 """Events stamped more than five minutes ahead of the clock are refused."""
 
@@ -108,6 +110,8 @@ class Ingest:
         self._cond = threading.Condition()
         self._queue: list[_Ticket] = []
         self._writing = False
+        self._gathering = False
+        self._last_group = 1
 
     # -- record_many -------------------------------------------------------------
 
@@ -162,11 +166,14 @@ class Ingest:
         ticket = _Ticket(row)
         with self._cond:
             self._queue.append(ticket)
+            if self._gathering:
+                self._cond.notify_all()  # the leader is waiting for the group to form
             while not ticket.done:
                 if self._writing:
                     self._cond.wait()
                     continue
                 self._writing = True
+                self._gather()
                 batch, self._queue = self._queue[:GROUP_MAX], self._queue[GROUP_MAX:]
                 self._cond.release()
                 try:
@@ -174,8 +181,20 @@ class Ingest:
                 finally:
                     self._cond.acquire()
                     self._writing = False
+                    self._last_group = len(batch)
                     self._cond.notify_all()
         return ticket.outcome()
+
+    def _gather(self) -> None:
+        # The callers the last commit released come back a few microseconds apart; the
+        # first of them would otherwise commit alone and the rest wait a whole commit.
+        # So when the last group had company, the leader waits (at most GATHER_S, far
+        # below one commit) until as many callers have queued again.
+        wanted = min(self._last_group, GROUP_MAX)
+        if wanted > 1 and len(self._queue) < wanted:
+            self._gathering = True
+            self._cond.wait_for(lambda: len(self._queue) >= wanted, timeout=GATHER_S)
+            self._gathering = False
 
     def _write_group(self, batch: list[_Ticket]) -> None:
         try:

@@ -434,3 +434,27 @@ def test_sqlite_ledgers_never_import_psycopg(sqlite_url: str) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_failure_of_the_whole_call_releases_the_hours_for_the_next_flush(
+    ledger: UsageLedger,
+    clock: ManualClock,
+    emu_and_metering: tuple[Emulator, MeteringClient],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from agentcore_billing import ConfigurationError
+
+    emu, metering = emu_and_metering
+    ledger.record_many([lic("a", 1)])
+    clock.advance(3600)
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(key)
+    no_credentials = MeteringClient(
+        region_name="us-east-1", endpoint_url=emu.endpoint_url, clock=clock.now, sleep=clock.sleep
+    )
+    with pytest.raises(ConfigurationError, match="credentials"):
+        ledger.flush(no_credentials)
+    assert ledger.status().counts[HourState.SEALED] == 1  # released, not stuck in a lease
+    clock.advance(2)
+    (hour,) = ledger.flush(metering).hours
+    assert hour.state is HourState.METERED and hour.attempts == 2
