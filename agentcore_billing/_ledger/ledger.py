@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from types import TracebackType
@@ -186,7 +186,7 @@ class UsageLedger:
         *,
         deadline: timedelta | None = None,
         max_requests_per_second: float = 10.0,
-        on_hour: Any = None,
+        on_hour: Callable[[HourResult], None] | None = None,
     ) -> FlushReport:
         """Seal what is due and meter each sealed hour exactly once.
 
@@ -242,7 +242,11 @@ class UsageLedger:
         )
 
     def _send_all(
-        self, metering: MeteringClient, sender: Sender, end: float, on_hour: Any
+        self,
+        metering: MeteringClient,
+        sender: Sender,
+        end: float,
+        on_hour: Callable[[HourResult], None] | None,
     ) -> list[HourResult]:
         settled: list[HourResult] = []
 

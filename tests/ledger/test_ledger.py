@@ -458,3 +458,12 @@ def test_a_failure_of_the_whole_call_releases_the_hours_for_the_next_flush(
     clock.advance(2)
     (hour,) = ledger.flush(metering).hours
     assert hour.state is HourState.METERED and hour.attempts == 2
+
+
+def test_an_unreachable_postgresql_is_a_configuration_error_without_the_password() -> None:
+    from agentcore_billing import ConfigurationError
+    from agentcore_billing._ledger.postgres import PostgresStore
+
+    with pytest.raises(ConfigurationError, match=r"127\.0\.0\.1:1/test") as caught:
+        PostgresStore("postgresql://bill:s3cret@127.0.0.1:1/test", connect_timeout=0.3)
+    assert "s3cret" not in str(caught.value)
