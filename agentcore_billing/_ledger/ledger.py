@@ -259,7 +259,8 @@ class UsageLedger:
         while True:
             now = self._now()
             with self._store.write() as tx:
-                note(expire(tx, now))
+                expired = expire(tx, now)
+            note(expired)  # the callback runs with no transaction open
             claim = sender.claim(now)
             if claim is None:
                 wait = self._next_retry(now)
