@@ -77,6 +77,8 @@ if TYPE_CHECKING:
         UsageRecordResult,
     )
     from ._metering.window import TimeWindow
+    from ._payments.authorization import PaymentAuthorization
+    from ._payments.challenge import PaymentChallenge, PaymentOffer
     from ._payments.client import PaymentsClient
     from ._payments.models.instrument import (
         PaymentInstrument,
@@ -92,6 +94,9 @@ if TYPE_CHECKING:
         SmsLinkedAccount,
     )
     from ._payments.models.payment import (
+        AwsBillingX402Payment,
+        AwsBillingX402PaymentOutput,
+        DpopKey,
         MppPayment,
         MppPaymentOutput,
         PaymentResult,
@@ -106,15 +111,21 @@ if TYPE_CHECKING:
         StripePrivyToken,
         StripePrivyTokenRequest,
     )
+    from ._payments.policy import AssetLimit, SpendPolicy
+    from ._payments.settlement import Settlement
 
 # The facades and their models load on first use (PEP 562), so ``import
 # agentcore_billing`` stays cheap and a metering-only program never builds the
 # payments models.
 _LAZY: dict[str, str] = {
+    "AssetLimit": "._payments.policy",
+    "AwsBillingX402Payment": "._payments.models.payment",
+    "AwsBillingX402PaymentOutput": "._payments.models.payment",
     "BatchMeterReport": "._metering.results",
     "CoinbaseCdpToken": "._payments.models.token",
     "CoinbaseCdpTokenRequest": "._payments.models.token",
     "DeveloperJwtLinkedAccount": "._payments.models.linked",
+    "DpopKey": "._payments.models.payment",
     "EmailLinkedAccount": "._payments.models.linked",
     "EmbeddedCryptoWallet": "._payments.models.linked",
     "FlushReport": "._ledger.models",
@@ -128,8 +139,11 @@ _LAZY: dict[str, str] = {
     "MppPayment": "._payments.models.payment",
     "MppPaymentOutput": "._payments.models.payment",
     "OAuth2LinkedAccount": "._payments.models.linked",
+    "PaymentAuthorization": "._payments.authorization",
+    "PaymentChallenge": "._payments.challenge",
     "PaymentInstrument": "._payments.models.instrument",
     "PaymentInstrumentSummary": "._payments.models.instrument",
+    "PaymentOffer": "._payments.challenge",
     "PaymentResult": "._payments.models.payment",
     "PaymentSession": "._payments.models.session",
     "PaymentSessionSummary": "._payments.models.session",
@@ -138,7 +152,9 @@ _LAZY: dict[str, str] = {
     "RegisterUsageResult": "._metering.results",
     "ResolvedCustomer": "._metering.results",
     "ResourcePaymentToken": "._payments.models.token",
+    "Settlement": "._payments.settlement",
     "SmsLinkedAccount": "._payments.models.linked",
+    "SpendPolicy": "._payments.policy",
     "StripePrivyToken": "._payments.models.token",
     "StripePrivyTokenRequest": "._payments.models.token",
     "TimeWindow": "._metering.window",
@@ -169,6 +185,9 @@ def __dir__() -> list[str]:
 __all__ = [
     "AccessDeniedError",
     "AgentCoreBillingError",
+    "AssetLimit",
+    "AwsBillingX402Payment",
+    "AwsBillingX402PaymentOutput",
     "BatchMeterReport",
     "CoinbaseCdpToken",
     "CoinbaseCdpTokenRequest",
@@ -178,6 +197,7 @@ __all__ = [
     "CustomerNotEntitledError",
     "DeveloperJwtLinkedAccount",
     "DisabledApiError",
+    "DpopKey",
     "DuplicateRequestError",
     "EmailLinkedAccount",
     "EmbeddedCryptoWallet",
@@ -213,8 +233,11 @@ __all__ = [
     "MppPaymentOutput",
     "NoAcceptableOfferError",
     "OAuth2LinkedAccount",
+    "PaymentAuthorization",
+    "PaymentChallenge",
     "PaymentInstrument",
     "PaymentInstrumentSummary",
+    "PaymentOffer",
     "PaymentResult",
     "PaymentSession",
     "PaymentSessionSummary",
@@ -231,7 +254,9 @@ __all__ = [
     "ServiceError",
     "ServiceQuotaExceededError",
     "ServiceValidationError",
+    "Settlement",
     "SmsLinkedAccount",
+    "SpendPolicy",
     "StripePrivyToken",
     "StripePrivyTokenRequest",
     "SubscriptionRequiredError",

@@ -31,7 +31,8 @@ class _BodyRedactor(logging.Filter):
         message = str(record.msg)
         if message.startswith("Making request for") and isinstance(record.args, tuple):
             record.args = (record.args[0], WITHHELD)
-        elif message.startswith("Response body"):
+        elif message.startswith(("Response body", "Sending http request")):
+            # The request line carries the headers: a bearer token among them.
             record.args = (WITHHELD,)
         elif record.exc_info and message.startswith("Exception caught when parsing"):
             record.exc_info = None

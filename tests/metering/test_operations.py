@@ -12,17 +12,17 @@ import pytest
 from botocore.stub import ANY
 from pydantic import ValidationError
 
-from agentcore_billing._core.errors import (
+from agentcore_billing import (
     DuplicateRequestError,
     ExpiredTokenError,
     InvalidInputError,
     InvalidTokenError,
+    MeteringClient,
+    RegisterUsageResult,
+    RetryPolicy,
     ThrottlingError,
+    UsageAllocation,
 )
-from agentcore_billing._core.retry import RetryPolicy
-from agentcore_billing._metering.client import MeteringClient
-from agentcore_billing._metering.records import UsageAllocation
-from agentcore_billing._metering.results import RegisterUsageResult
 
 CANARY = "reg-token-CANARY-7f3a9c1e5b"
 

@@ -12,23 +12,23 @@ from typing import Any
 import botocore.session
 import pytest
 
-from agentcore_billing._core.errors import (
+from agentcore_billing import (
     AccessDeniedError,
+    CoinbaseCdpTokenRequest,
     ConflictError,
+    EmbeddedCryptoWallet,
     InternalServerError,
+    Money,
     ResourceNotFoundError,
+    RetryPolicy,
     ServiceError,
     ServiceQuotaExceededError,
     ServiceValidationError,
     SubscriptionRequiredError,
     ThrottlingError,
     UnauthorizedError,
+    X402Payment,
 )
-from agentcore_billing._core.money import Money
-from agentcore_billing._core.retry import RetryPolicy
-from agentcore_billing._payments.models.linked import EmbeddedCryptoWallet
-from agentcore_billing._payments.models.payment import X402Payment
-from agentcore_billing._payments.models.token import CoinbaseCdpTokenRequest
 
 SESSION_ID = "payment-session-abcdefghij12345"
 INSTRUMENT_ID = "payment-instrument-abcdefghij12345"

@@ -8,25 +8,24 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from agentcore_billing._core.errors import ServiceError
-from agentcore_billing._payments.models.linked import (
+from agentcore_billing import (
+    CoinbaseCdpTokenRequest,
     EmailLinkedAccount,
     EmbeddedCryptoWallet,
+    MppPayment,
     OAuth2LinkedAccount,
+    ServiceError,
     SmsLinkedAccount,
+    StripePrivyTokenRequest,
+    X402Payment,
 )
-from agentcore_billing._payments.models.payment import MppPayment, X402Payment
 from agentcore_billing._payments.models.requests import (
     CreatePaymentInstrumentInput,
     ProcessPaymentInput,
     ResourcePaymentTokenInput,
 )
-from agentcore_billing._payments.models.token import (
-    CoinbaseCdpTokenRequest,
-    StripePrivyTokenRequest,
-)
+from tests.support import ARN
 
-ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:payment-manager/shop-abcdef1234"
 SESSION_ID = "payment-session-abcdefghij12345"
 INSTRUMENT_ID = "payment-instrument-abcdefghij12345"
 CONNECTOR_ID = "coinbase-abcdef1234"

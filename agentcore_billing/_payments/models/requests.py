@@ -21,6 +21,7 @@ from .enums import (
     Chain,
     CredentialProviderName,
     ManagerArn,
+    PayingInstrumentId,
     PaymentConnectorId,
     PaymentInstrumentId,
     PaymentSessionId,
@@ -28,7 +29,7 @@ from .enums import (
     WorkloadToken,
 )
 from .linked import EmbeddedCryptoWallet
-from .payment import MppPayment, X402Payment
+from .payment import AwsBillingX402Payment, MppPayment, X402Payment
 from .token import CoinbaseCdpTokenRequest, StripePrivyTokenRequest
 
 SESSION_CURRENCIES = frozenset({"USD"})
@@ -221,11 +222,11 @@ class ProcessPaymentInput(PaymentScope):
         validation_alias="paymentSessionId", serialization_alias="paymentSessionId"
     )
     """The session the payment is charged to."""
-    payment_instrument_id: PaymentInstrumentId = Field(
+    payment_instrument_id: PayingInstrumentId = Field(
         validation_alias="paymentInstrumentId", serialization_alias="paymentInstrumentId"
     )
     """The instrument that pays."""
-    payment: X402Payment | MppPayment
+    payment: X402Payment | MppPayment | AwsBillingX402Payment
     """The payment; its class sets ``paymentType``."""
 
     def to_params(self) -> dict[str, Any]:
