@@ -12,7 +12,7 @@ import random
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from agentcore_billing._core.clock import Clock, Monotonic, Sleep
 from agentcore_billing._core.engine import Reply
@@ -33,6 +33,7 @@ from .records import (
 from .results import (
     BatchMeterReport,
     MeterUsageResult,
+    RecordT_co,
     RegisterUsageResult,
     ResolvedCustomer,
     UsageRecordResult,
@@ -134,8 +135,8 @@ class MeteringClient(FacadeBase):
         }
 
     def batch_meter_usage(
-        self, records: Iterable[UsageRecord | Mapping[str, Any]], *, product_code: str | None = None
-    ) -> BatchMeterReport:
+        self, records: Iterable[RecordT_co], *, product_code: str | None = None
+    ) -> BatchMeterReport[RecordT_co]:
         """Meter any number of usage records; every record gets exactly one result.
 
         Collects :meth:`iter_batch_meter_usage` into a report (results in input order).
@@ -149,8 +150,8 @@ class MeteringClient(FacadeBase):
         )
 
     def iter_batch_meter_usage(
-        self, records: Iterable[UsageRecord | Mapping[str, Any]], *, product_code: str | None = None
-    ) -> Iterator[UsageRecordResult]:
+        self, records: Iterable[RecordT_co], *, product_code: str | None = None
+    ) -> Iterator[UsageRecordResult[RecordT_co]]:
         """Stream results in input order while reading ``records`` lazily.
 
         ``records`` may be any iterable (a generator of millions works): it is read
@@ -182,7 +183,7 @@ class MeteringClient(FacadeBase):
             )
         code = self.product_code if product_code is None else check_product_code(product_code)
         runner = RequestRunner(self._invoker, self._pacers["BatchMeterUsage"], rng=self._rng)
-        return stream_results(
+        results = stream_results(
             records,
             planner=ChunkPlanner(
                 window=self.window, product_code=code, licensed_product_code=product_code
@@ -192,6 +193,7 @@ class MeteringClient(FacadeBase):
             max_workers=self.max_workers,
             chunk_size=self.chunk_size,
         )
+        return cast("Iterator[UsageRecordResult[RecordT_co]]", results)  # each holds its input
 
     def meter_usage(
         self,
@@ -258,21 +260,15 @@ class MeteringClient(FacadeBase):
             raise InvalidInputError(
                 "registration_token", "must be a non-empty string", mask_secret(registration_token)
             )
-        params = {"RegistrationToken": registration_token}
-        try:
-            response = self._call("ResolveCustomer", params).data
-        except ServiceError as err:
-            if isinstance(err, ExpiredTokenError) and err.earlier_attempt_unanswered:
-                # A token redeems once: the unanswered attempt probably redeemed it.
-                err.outcome_unknown = True
-            if not _mentions(err, registration_token):
-                raise
-            scrubbed = _scrubbed(err, registration_token)
-        else:
-            return ResolvedCustomer.from_wire(response)
-        # Raised outside the handler: the original error and its botocore cause quote
-        # the token, so neither may travel on as __cause__ or __context__.
-        raise scrubbed
+        # A token redeems once: "expired" after an unanswered attempt probably means
+        # that attempt redeemed it, so the outcome is unknown.
+        reply = self._call(
+            "ResolveCustomer",
+            {"RegistrationToken": registration_token},
+            secrets=(registration_token,),
+            already_done=(ExpiredTokenError,),
+        )
+        return ResolvedCustomer.from_wire(reply.data)
 
     def register_usage(
         self, *, product_code: str | None = None, public_key_version: int, nonce: str | None = None
@@ -303,10 +299,21 @@ class MeteringClient(FacadeBase):
         return RegisterUsageResult.from_wire(self._call("RegisterUsage", params).data)
 
     def _call(
-        self, operation: str, params: Mapping[str, Any], client_token: str | None = None
+        self,
+        operation: str,
+        params: Mapping[str, Any],
+        client_token: str | None = None,
+        *,
+        secrets: tuple[str, ...] = (),
+        already_done: tuple[type[ServiceError], ...] = (),
     ) -> Reply:
         return self._invoker.call(
-            operation, params, client_token=client_token, pacer=self._pacers[operation]
+            operation,
+            params,
+            client_token=client_token,
+            pacer=self._pacers[operation],
+            secrets=secrets,
+            already_done=already_done,
         )
 
     def _product_for(self, product_code: str | None) -> str:
@@ -337,22 +344,3 @@ def _public_key_version(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidInputError("public_key_version", "an int >= 1", repr(value))
     return value
-
-
-def _mentions(err: ServiceError, secret: str) -> bool:
-    return secret in err.message or secret in str(err.__cause__ or "")
-
-
-def _scrubbed(err: ServiceError, secret: str) -> ServiceError:
-    clean = type(err)(
-        operation=err.operation,
-        code=err.code,
-        message=err.message.replace(secret, mask_secret(secret)),
-        http_status=err.http_status,
-        request_id=err.request_id,
-        retryable=err.retryable,
-        client_token=err.client_token,
-        outcome_unknown=err.outcome_unknown,
-    )
-    clean.earlier_attempt_unanswered = err.earlier_attempt_unanswered
-    return clean

@@ -359,7 +359,8 @@ def test_echoed_registration_token_is_scrubbed(debug_logs: pytest.LogCaptureFixt
     )
     seen = Exposure()
     error = seen.fails("echoed", lambda: metering.resolve_customer(token), InvalidTokenError)
-    assert isinstance(error, AgentCoreBillingError) and error.__cause__ is None
+    assert isinstance(error, AgentCoreBillingError) and error.__context__ is None
+    assert token not in str(error.__cause__)
     seen.assert_clean(debug_logs.text)
 
 

@@ -422,3 +422,20 @@ def test_a_session_whose_create_answer_was_lost_is_deleted_before_the_error(
     [deleted] = of(emu, "DeletePaymentSession")
     assert deleted.status == 200
     assert {s.payment_session_id for s in payments.list_payment_sessions()} == before
+
+
+def test_a_delete_whose_answer_was_lost_is_flagged_outcome_unknown(
+    emu: Emulator, make_payments: Callable[..., PaymentsClient]
+) -> None:
+    payments = make_payments(emu, retry=RetryPolicy.none())
+    session = payments.create_payment_session(expiry_time_in_minutes=30)
+    drop = FaultConfig(drop_after_commit_rate=1.0)
+    fail_first_attempt(payments.client, emu, "DeletePaymentSession", drop)
+    with pytest.raises(TransportError) as caught:
+        payments.delete_payment_session(session.payment_session_id)
+    assert caught.value.outcome_unknown and caught.value.client_token is None
+    assert str(caught.value).endswith(
+        "the outcome is unknown: the request may have taken effect unanswered"
+    )
+    with pytest.raises(ResourceNotFoundError):  # it was deleted, though unanswered
+        payments.get_payment_session(session.payment_session_id)
