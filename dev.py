@@ -63,6 +63,9 @@ def test(extra: list[str]) -> None:
         "-m",
         "pytest",
         "-q",
+        # Parallel on every core; no test depends on another's order or process.
+        "-n",
+        "auto",
         "--cov=agentcore_billing",
         "--cov-report=term",
         *extra,

@@ -12,7 +12,7 @@ import random
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from agentcore_billing._core.clock import Clock, Monotonic, Sleep
 from agentcore_billing._core.engine import Reply
@@ -34,6 +34,7 @@ from .records import (
 from .results import (
     BatchMeterReport,
     MeterUsageResult,
+    RecordT_co,
     RegisterUsageResult,
     ResolvedCustomer,
     UsageRecordResult,
@@ -138,8 +139,8 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
         }
 
     def batch_meter_usage(
-        self, records: Iterable[UsageRecord | Mapping[str, Any]], *, product_code: str | None = None
-    ) -> BatchMeterReport:
+        self, records: Iterable[RecordT_co], *, product_code: str | None = None
+    ) -> BatchMeterReport[RecordT_co]:
         """Meter any number of usage records; every record gets exactly one result.
 
         Collects :meth:`iter_batch_meter_usage` into a report (results in input order).
@@ -153,8 +154,8 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
         )
 
     def iter_batch_meter_usage(
-        self, records: Iterable[UsageRecord | Mapping[str, Any]], *, product_code: str | None = None
-    ) -> Iterator[UsageRecordResult]:
+        self, records: Iterable[RecordT_co], *, product_code: str | None = None
+    ) -> Iterator[UsageRecordResult[RecordT_co]]:
         """Stream results in input order while reading ``records`` lazily.
 
         ``records`` may be any iterable (a generator of millions works): it is read
@@ -186,7 +187,7 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
             )
         code = self.product_code if product_code is None else check_product_code(product_code)
         runner = RequestRunner(self._invoker, self._pacers["BatchMeterUsage"], rng=self._rng)
-        return stream_results(
+        results = stream_results(
             records,
             planner=ChunkPlanner(
                 window=self.window, product_code=code, licensed_product_code=product_code
@@ -196,6 +197,7 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
             max_workers=self.max_workers,
             chunk_size=self.chunk_size,
         )
+        return cast("Iterator[UsageRecordResult[RecordT_co]]", results)  # each holds its input
 
     def meter_usage(
         self,

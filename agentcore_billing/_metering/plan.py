@@ -30,7 +30,7 @@ from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 
@@ -46,7 +46,7 @@ from .packing import (
     wire_json,
 )
 from .records import UsageRecord
-from .results import MeteringOutcome, UsageRecordResult
+from .results import InputRecord, MeteringOutcome, UsageRecordResult
 from .window import TimeWindow
 
 
@@ -110,7 +110,7 @@ class ChunkPlan:
             source = self.copies.get(index, index)
             final = self.finals.get(source) or answers.get(source) or _NO_ANSWER
             yield UsageRecordResult(
-                record=item,
+                record=cast(InputRecord, item),  # garbage from untyped callers is REJECTED
                 outcome=final.outcome,
                 metering_record_id=final.metering_record_id,
                 reason=final.reason,

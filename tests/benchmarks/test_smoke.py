@@ -78,7 +78,7 @@ def test_p3_memory_runs_and_reports(bench_main: ModuleType, tmp_path: Path) -> N
     assert memory and all(run["results"] == run["records"] for run in memory.values())
 
 
-@pytest.mark.parametrize("bench_id", ["P4", "P5"])
+@pytest.mark.parametrize("bench_id", ["P4", "P5", "P6"])
 def test_the_other_benchmarks_run_and_report(
     bench_main: ModuleType, tmp_path: Path, bench_id: str
 ) -> None:

@@ -35,8 +35,13 @@ def no_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(key, raising=False)
 
 
-@pytest.mark.usefixtures("no_aws_credentials")
-def test_jwt_call_without_aws_credentials(emu: Emulator, caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize("aws_env", ["no AWS credentials", "AWS credentials with a session token"])
+def test_jwt_call_sends_only_the_bearer(
+    emu: Emulator, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, aws_env: str
+) -> None:
+    if aws_env == "no AWS credentials":
+        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            monkeypatch.delenv(key, raising=False)
     assert emu.demo is not None
     token = jwt("jwt-user-7")
     payments = PaymentsClient(

@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from requests.structures import CaseInsensitiveDict
 
 from agentcore_billing import InvalidChallengeError, PaymentChallenge, Settlement
@@ -168,3 +170,22 @@ def test_settlement_vectors_from_the_specs() -> None:
     mpp = Settlement.from_response({"Payment-Receipt": receipt})
     assert mpp is not None and (mpp.protocol, mpp.success, mpp.reference) == ("mpp", True, "0xabc")
     assert Settlement.from_response({"Content-Type": "text/plain"}) is None
+
+
+_NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-_", min_size=1, max_size=8)
+_VALUES = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=20)
+
+
+@given(st.lists(st.dictionaries(_NAMES, _VALUES, min_size=1, max_size=5), min_size=1, max_size=3))
+def test_quoted_params_round_trip(challenges: list[dict[str, str]]) -> None:
+    # RFC 9110 5.6.4: quoted-string with backslash escaping of '"' and '\\'.
+    def quoted(value: str) -> str:
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    texts = [
+        "Payment " + ", ".join(f"{name}={quoted(value)}" for name, value in params.items())
+        for params in challenges
+    ]
+    parsed = parse_www_authenticate(", ".join(texts))
+    assert [c.params for c in parsed] == challenges
+    assert [c.raw for c in parsed] == texts
