@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
+from agentcore_billing._core.errors import ResourceNotFoundError
 from agentcore_billing._core.facade import FacadeBase
 
 T = TypeVar("T")
 
 
-class ControlBase(FacadeBase):
+class ControlBase(FacadeBase[Any]):
     """What the control-plane operations build on; see ``PaymentsControlClient``."""
 
     service_name = "bedrock-agentcore-control"
@@ -38,3 +39,13 @@ class ControlBase(FacadeBase):
         for page in self._invoker.pages(operation, params):
             for item in page.get(key) or ():
                 yield read(item)
+
+    def _delete(self, operation: str, params: Mapping[str, Any], client_token: str | None) -> str:
+        try:
+            data, _ = self._mutate(operation, params, client_token)
+        except ResourceNotFoundError as err:
+            if not err.earlier_attempt_unanswered:
+                raise
+            # An earlier attempt may have deleted it without us hearing back.
+            return "DELETED"
+        return str(data["status"])

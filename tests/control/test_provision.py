@@ -148,7 +148,7 @@ def test_a_terminal_connector_status_rolls_back_in_reverse_order(emu, control):
             client_token=BASE_TOKEN,
         )
     assert caught.value.status == "AWS_MARKETPLACE_SUBSCRIPTION_REQUIRED"
-    assert any("rolled back" in note for note in caught.value.__notes__)
+    assert any("rolled back" in note for note in getattr(caught.value, "__notes__", []))
     assert emu.control_plane.managers() == ()
     assert emu.control_plane.connectors() == ()
     assert emu.control_plane.credential_providers() == ()
@@ -201,7 +201,7 @@ def test_an_unknown_outcome_is_resumed_without_a_second_manager(emu, control):
             name="shop", role_arn=ROLE, connector=AwsBillingConnector(), client_token=BASE_TOKEN
         )
     assert caught.value.outcome_unknown
-    assert any(BASE_TOKEN in note for note in caught.value.__notes__)
+    assert any(BASE_TOKEN in note for note in getattr(caught.value, "__notes__", []))
     assert len(emu.control_plane.managers()) == 1  # left for the resume, not rolled back
     emu.set_faults()
     provisioned = control.provision_payment_manager(
@@ -235,7 +235,7 @@ def test_a_provider_of_another_vendor_is_not_adopted(emu, control):
         control.provision_payment_manager(
             name="shop", role_arn=ROLE, connector=CoinbaseCdpConnector(), credentials=CDP
         )
-    assert any("StripePrivy" in note for note in caught.value.__notes__)
+    assert any("StripePrivy" in note for note in getattr(caught.value, "__notes__", []))
     assert emu.control_plane.managers() == ()
     assert len(emu.control_plane.credential_providers()) == 1  # not ours: left alone
 

@@ -111,8 +111,9 @@ def test_the_status_sets_are_disjoint_and_cover_the_model():
     import botocore.session
 
     model = botocore.session.get_session().get_service_model("bedrock-agentcore-control")
-    modelled = set(model.shape_for("PaymentConnectorStatus").enum) | set(
-        model.shape_for("PaymentManagerStatus").enum
-    )
+    from botocore.model import StringShape
+
+    shapes = [model.shape_for(n) for n in ("PaymentConnectorStatus", "PaymentManagerStatus")]
+    modelled = {value for shape in shapes if isinstance(shape, StringShape) for value in shape.enum}
     assert IN_PROGRESS.isdisjoint(TERMINAL)
     assert modelled == IN_PROGRESS | TERMINAL | {"READY"}
