@@ -143,7 +143,7 @@ class PaymentsClient(FacadeBase):
             rng=rng,
             bearer=bearer,
         )
-        self._calls = ScopedCalls(self._invoker, scope)
+        self._calls = ScopedCalls(self._invoker, scope, bearer=bearer is not None)
 
     @property
     def payment_manager_arn(self) -> str:
