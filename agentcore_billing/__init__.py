@@ -67,6 +67,7 @@ if TYPE_CHECKING:
     from ._ledger.ledger import UsageLedger
     from ._ledger.models import FlushReport, HourResult, HourState, LedgerStatus, UsageEvent
     from ._metering.client import MeteringClient
+    from ._metering.quantity import quantize_quantity
     from ._metering.records import UsageAllocation, UsageRecord
     from ._metering.results import (
         BatchMeterReport,
@@ -172,6 +173,7 @@ _LAZY: dict[str, str] = {
     "X402Payment": "._payments.models.payment",
     "X402PaymentOutput": "._payments.models.payment",
     "X402PaymentResult": "._payments.models.payment",
+    "quantize_quantity": "._metering.quantity",
 }
 
 
@@ -285,4 +287,5 @@ __all__ = [
     "__version__",
     "client_token_from_key",
     "new_client_token",
+    "quantize_quantity",
 ]
