@@ -62,8 +62,10 @@ class MeteringClient(FacadeBase):
         endpoint_url: a custom endpoint (an emulator), when building the client.
         retry: the :class:`RetryPolicy` for every call and for resubmitting
             unprocessed records.
-        product_code: the default ProductCode of legacy records, MeterUsage and
-            RegisterUsage.
+        product_code: the product this client meters: the default ProductCode of
+            legacy records, MeterUsage and RegisterUsage, and, as on a call, the
+            product of new-integration records, so records of many licenses share
+            requests. Metering several products with one client: name each on the call.
         max_workers: BatchMeterUsage requests in flight at once (1 = sequential).
         max_requests_per_second: the pace for BatchMeterUsage, MeterUsage and
             ResolveCustomer (the service quota is 10; RegisterUsage is held at 5).
@@ -162,10 +164,11 @@ class MeteringClient(FacadeBase):
         fails validation is REJECTED with the reason, never raised or dropped.
         Exact duplicates in a chunk are sent once and share one outcome.
 
-        ``product_code`` (else the client's) goes with legacy records. Naming it on the
-        call also says the call's new-integration (LicenseArn) records are all of that
-        product, so records of many licenses share requests (it is still not sent with
-        them); without it each license gets requests of its own.
+        ``product_code`` (else the client's) goes with legacy records. It also says
+        the call's new-integration (LicenseArn) records are all of that product, so
+        records of many licenses share requests (it is still not sent with them);
+        with no product code on the call or the client, each license gets requests of
+        its own.
 
         Raises:
             InvalidInputError: ``records`` is not an iterable of records, or
@@ -185,9 +188,7 @@ class MeteringClient(FacadeBase):
         runner = RequestRunner(self._invoker, self._pacers["BatchMeterUsage"], rng=self._rng)
         results = stream_results(
             records,
-            planner=ChunkPlanner(
-                window=self.window, product_code=code, licensed_product_code=product_code
-            ),
+            planner=ChunkPlanner(window=self.window, product_code=code, licensed_product_code=code),
             runner=runner,
             clock=self._clock,
             max_workers=self.max_workers,
