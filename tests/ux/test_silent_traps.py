@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from agentcore_billing import MeteringClient, RetryPolicy, UsageRecord
+from agentcore_billing import MeteringClient, ResourceNotFoundError, RetryPolicy, UsageRecord
 from agentcore_billing._core.clock import utc_now
 from agentcore_billing.emulator import NO_QUOTAS, Emulator
-from agentcore_billing.testing import emulator_session
+from agentcore_billing.testing import BillingFactory, ManualClock, emulator_session
 
 
 @pytest.fixture
@@ -56,3 +56,41 @@ def test_the_readme_tours_client_product_code_lets_licenses_share_requests(
     sent = [r for r in emu.requests() if r.operation == "BatchMeterUsage"]
     assert len(sent) == 4  # 100 records / 25 per request; was one request per license
     assert all("ProductCode" not in r.params for r in sent)
+
+
+# -- a replayed create of a deleted session ------------------------------------------------
+
+TOKEN = "order-42-session-token-0123456789abcdef"
+
+
+def test_replaying_a_deleted_sessions_token_raises_instead_of_returning_a_ghost(
+    billing_factory: BillingFactory,
+) -> None:
+    clock = ManualClock(datetime(2026, 11, 23, 10, tzinfo=timezone.utc))
+    env = billing_factory(clock=clock)
+    first = env.payments.create_payment_session(expiry_time_in_minutes=30, client_token=TOKEN)
+    env.payments.delete_payment_session(first.payment_session_id)
+    clock.advance(120)
+    with pytest.raises(ResourceNotFoundError) as caught:
+        env.payments.create_payment_session(expiry_time_in_minutes=30, client_token=TOKEN)
+    err = caught.value
+    assert err.operation == "CreatePaymentSession" and err.client_token == TOKEN
+    assert f"replays session {first.payment_session_id}" in str(err)
+    assert "no longer exists" in str(err)
+
+
+def test_replaying_a_live_sessions_token_still_returns_it(billing_factory: BillingFactory) -> None:
+    clock = ManualClock(datetime(2026, 11, 23, 10, tzinfo=timezone.utc))
+    env = billing_factory(clock=clock)
+    first = env.payments.create_payment_session(expiry_time_in_minutes=30, client_token=TOKEN)
+    clock.advance(120)
+    again = env.payments.create_payment_session(expiry_time_in_minutes=30, client_token=TOKEN)
+    assert again.payment_session_id == first.payment_session_id
+    ops = [r.operation for r in env.emulator.requests()]
+    assert ops == ["CreatePaymentSession", "CreatePaymentSession", "GetPaymentSession"]
+
+
+def test_a_minted_token_is_never_read_back(billing_factory: BillingFactory) -> None:
+    env = billing_factory(clock=ManualClock(datetime(2026, 11, 23, 10, tzinfo=timezone.utc)))
+    env.payments.create_payment_session(expiry_time_in_minutes=30)
+    assert [r.operation for r in env.emulator.requests()] == ["CreatePaymentSession"]
