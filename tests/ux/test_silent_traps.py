@@ -7,7 +7,16 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from agentcore_billing import MeteringClient, ResourceNotFoundError, RetryPolicy, UsageRecord
+from agentcore_billing import (
+    ClientTokenConflictError,
+    ConflictError,
+    IdempotencyConflictError,
+    IdempotencyError,
+    MeteringClient,
+    ResourceNotFoundError,
+    RetryPolicy,
+    UsageRecord,
+)
 from agentcore_billing._core.clock import utc_now
 from agentcore_billing.emulator import NO_QUOTAS, Emulator
 from agentcore_billing.testing import BillingFactory, ManualClock, emulator_session
@@ -94,3 +103,42 @@ def test_a_minted_token_is_never_read_back(billing_factory: BillingFactory) -> N
     env = billing_factory(clock=ManualClock(datetime(2026, 11, 23, 10, tzinfo=timezone.utc)))
     env.payments.create_payment_session(expiry_time_in_minutes=30)
     assert [r.operation for r in env.emulator.requests()] == ["CreatePaymentSession"]
+
+
+# -- one base for "this client token was used with other parameters" -----------------------
+
+
+def test_a_reused_token_is_an_idempotency_error_in_both_services(
+    billing_factory: BillingFactory,
+) -> None:
+    clock = ManualClock(datetime(2026, 11, 23, 10, 30, tzinfo=timezone.utc))
+    env = billing_factory(clock=clock)
+    env.payments.create_payment_session(expiry_time_in_minutes=60, client_token=TOKEN)
+    with pytest.raises(IdempotencyError) as payments_caught:
+        env.payments.create_payment_session(expiry_time_in_minutes=90, client_token=TOKEN)
+    assert isinstance(payments_caught.value, ConflictError)  # as before, for old handlers
+    assert isinstance(payments_caught.value, ClientTokenConflictError)
+    assert payments_caught.value.client_token == TOKEN
+
+    assert env.emulator.demo is not None
+    product = env.emulator.demo.container_product_code
+    hour = clock.now().replace(minute=0)
+    env.metering.meter_usage(
+        product_code=product, timestamp=hour, dimension="d", quantity=1, client_token="t-1"
+    )
+    with pytest.raises(IdempotencyError) as metering_caught:
+        env.metering.meter_usage(
+            product_code=product, timestamp=hour, dimension="d", quantity=2, client_token="t-1"
+        )
+    assert isinstance(metering_caught.value, IdempotencyConflictError)
+
+
+def test_other_conflicts_stay_plain_conflict_errors() -> None:
+    from botocore.exceptions import ClientError
+
+    from agentcore_billing._core.errors import from_client_error
+
+    answer = {"Error": {"Code": "ConflictException", "Message": "name taken"}}
+    boto_err = ClientError(answer, "CreatePaymentCredentialProvider")  # type: ignore[arg-type]
+    err = from_client_error(boto_err, operation="CreatePaymentCredentialProvider")
+    assert type(err) is ConflictError and not isinstance(err, IdempotencyError)
