@@ -20,6 +20,7 @@ from agentcore_billing._core.errors import ExpiredTokenError, InvalidInputError,
 from agentcore_billing._core.facade import FacadeBase
 from agentcore_billing._core.models import mask_secret
 from agentcore_billing._core.retry import RetryPolicy
+from agentcore_billing._core.validation import checked
 
 from .batch import stream_results
 from .pacing import Pacer
@@ -44,6 +45,7 @@ from .window import METER_USAGE_MAX_AGE, TimeWindow
 if TYPE_CHECKING:
     import boto3
     from botocore.config import Config
+    from types_boto3_meteringmarketplace import MarketplaceMeteringClient
 
 REGISTER_USAGE_RATE = 5.0
 """RegisterUsage's quota, in requests per second (the others allow 10)."""
@@ -51,12 +53,13 @@ REGISTER_USAGE_RATE = 5.0
 DEFAULT_CHUNK_SIZE = 500
 
 
-class MeteringClient(FacadeBase):
+class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
     """AWS Marketplace Metering: batch metering, MeterUsage, ResolveCustomer, RegisterUsage.
 
     Args:
         client: an existing boto3 ``meteringmarketplace`` client (its own botocore
-            retries then stack under ours; build it with ``total_max_attempts=1``).
+            retries then stack under ours, and a warning is logged; build it with
+            ``total_max_attempts=1``).
         session: a boto3 session to build the client from.
         region_name: the Region, when building the client.
         endpoint_url: a custom endpoint (an emulator), when building the client.
@@ -71,7 +74,8 @@ class MeteringClient(FacadeBase):
             ResolveCustomer (the service quota is 10; RegisterUsage is held at 5).
         window: the :class:`TimeWindow` records are checked against (MeterUsage uses
             the same window narrowed to six hours).
-        config: a botocore ``Config`` merged into the one the library builds.
+        config: a botocore ``Config`` merged into the one the library builds;
+            ``retries`` allowing more than one attempt is refused.
         sleep: how to wait (injected in tests).
         monotonic: elapsed-time source (injected in tests).
         clock: UTC wall clock for the time window (injected in tests).
@@ -90,7 +94,7 @@ class MeteringClient(FacadeBase):
     def __init__(
         self,
         *,
-        client: Any = None,
+        client: MarketplaceMeteringClient | None = None,
         session: boto3.Session | None = None,
         region_name: str | None = None,
         endpoint_url: str | None = None,
@@ -213,7 +217,8 @@ class MeteringClient(FacadeBase):
         sent on every retry. The timestamp must lie within the last six hours.
 
         Raises:
-            pydantic.ValidationError: a malformed field (before any request).
+            InvalidInputError: a malformed argument (before any request), listing each
+                field, rule and value.
             InvalidInputError: no product code, a bad client token, or a timestamp
                 outside the window (before any request).
             ServiceError: a subclass per error code, carrying ``client_token``.
@@ -223,13 +228,15 @@ class MeteringClient(FacadeBase):
             ...                      dimension="hours", quantity=1)  # doctest: +SKIP
             MeterUsageResult(metering_record_id='...', client_token='...', dry_run=False)
         """
-        request = MeterUsageInput(
-            product_code=self._product_for(product_code),
-            timestamp=timestamp,
-            dimension=dimension,
-            quantity=quantity,
-            allocations=allocations,
-            dry_run=dry_run,
+        request = checked(
+            lambda: MeterUsageInput(
+                product_code=self._product_for(product_code),
+                timestamp=timestamp,
+                dimension=dimension,
+                quantity=quantity,
+                allocations=allocations,
+                dry_run=dry_run,
+            )
         )
         self.window.narrowed(METER_USAGE_MAX_AGE).check(request.timestamp, self._clock())
         try:

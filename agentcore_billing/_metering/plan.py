@@ -34,6 +34,8 @@ from typing import Any, cast
 
 from pydantic import ValidationError
 
+from agentcore_billing._core.validation import describe_validation_error
+
 from .packing import (
     MAX_RECORDS_PER_REQUEST,
     MAX_REQUEST_BYTES,
@@ -128,31 +130,6 @@ def request_product_code(group: GroupKey) -> str | None:
     """The request-level ProductCode for a group (``None`` for license groups)."""
     kind, value = group
     return value if kind == "product" else None
-
-
-def describe_validation_error(err: ValidationError) -> str:
-    """``field: message (got value)`` for each problem, joined with ``; ``.
-
-    Example:
-        >>> try:
-        ...     UsageRecord.model_validate({"dimension": "d"})
-        ... except ValidationError as err:
-        ...     print(describe_validation_error(err).split(";")[0])
-        timestamp: Field required
-    """
-    parts = []
-    for error in err.errors(include_url=False):
-        location = ".".join(str(part) for part in error["loc"])
-        text = f"{location}: {error['msg']}" if location else str(error["msg"])
-        if location and error["type"] != "missing":
-            text += f" (got {_short(error.get('input'))})"
-        parts.append(text)
-    return "; ".join(parts)
-
-
-def _short(value: object, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class ChunkPlanner:
