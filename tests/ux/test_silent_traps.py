@@ -114,11 +114,12 @@ def test_a_reused_token_is_an_idempotency_error_in_both_services(
     clock = ManualClock(datetime(2026, 11, 23, 10, 30, tzinfo=timezone.utc))
     env = billing_factory(clock=clock)
     env.payments.create_payment_session(expiry_time_in_minutes=60, client_token=TOKEN)
-    with pytest.raises(IdempotencyError) as payments_caught:
+    with pytest.raises(ClientTokenConflictError) as payments_caught:
         env.payments.create_payment_session(expiry_time_in_minutes=90, client_token=TOKEN)
-    assert isinstance(payments_caught.value, ConflictError)  # as before, for old handlers
-    assert isinstance(payments_caught.value, ClientTokenConflictError)
-    assert payments_caught.value.client_token == TOKEN
+    reused = payments_caught.value
+    assert isinstance(reused, IdempotencyError)
+    assert isinstance(reused, ConflictError)  # as before, for old handlers
+    assert reused.client_token == TOKEN
 
     assert env.emulator.demo is not None
     product = env.emulator.demo.container_product_code
