@@ -339,12 +339,18 @@ def _positive_int(name: str, value: object) -> int:
     return value
 
 
+MIN_REQUESTS_PER_SECOND = 0.001
+"""The slowest pace accepted (one request per 1000 s): slower ones overflow the pacer's
+arithmetic (a rate of 5e-324 divided by zero)."""
+
+
 def _positive_rate(value: object) -> float:
+    rule = f"a number from {MIN_REQUESTS_PER_SECOND} up"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidInputError("max_requests_per_second", "a positive number", repr(value))
+        raise InvalidInputError("max_requests_per_second", rule, repr(value))
     rate = float(value)
-    if not 0 < rate < float("inf"):
-        raise InvalidInputError("max_requests_per_second", "a positive number", repr(value))
+    if not MIN_REQUESTS_PER_SECOND <= rate < float("inf"):
+        raise InvalidInputError("max_requests_per_second", rule, repr(value))
     return rate
 
 
