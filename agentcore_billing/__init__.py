@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from ._core.errors import (
     AccessDeniedError,
     AgentCoreBillingError,
+    ClientTokenConflictError,
     ConfigurationError,
     ConflictError,
     CurrencyMismatchError,
@@ -28,6 +29,7 @@ from ._core.errors import (
     EncryptionFailureError,
     ExpiredTokenError,
     IdempotencyConflictError,
+    IdempotencyError,
     InternalServerError,
     InternalServiceErrorError,
     InvalidChallengeError,
@@ -89,6 +91,7 @@ if TYPE_CHECKING:
     from ._ledger.ledger import UsageLedger
     from ._ledger.models import FlushReport, HourResult, HourState, LedgerStatus, UsageEvent
     from ._metering.client import MeteringClient
+    from ._metering.quantity import quantize_quantity
     from ._metering.records import UsageAllocation, UsageRecord
     from ._metering.results import (
         BatchMeterReport,
@@ -209,6 +212,7 @@ _LAZY: dict[str, str] = {
     "X402Payment": "._payments.models.payment",
     "X402PaymentOutput": "._payments.models.payment",
     "X402PaymentResult": "._payments.models.payment",
+    "quantize_quantity": "._metering.quantity",
 }
 
 
@@ -234,6 +238,7 @@ __all__ = [
     "AwsBillingX402PaymentOutput",
     "AwsBillingX402PaymentResult",
     "BatchMeterReport",
+    "ClientTokenConflictError",
     "CoinbaseCdpConnector",
     "CoinbaseCdpCredentials",
     "CoinbaseCdpToken",
@@ -257,6 +262,7 @@ __all__ = [
     "HourResult",
     "HourState",
     "IdempotencyConflictError",
+    "IdempotencyError",
     "InternalServerError",
     "InternalServiceErrorError",
     "InvalidChallengeError",
@@ -340,4 +346,5 @@ __all__ = [
     "__version__",
     "client_token_from_key",
     "new_client_token",
+    "quantize_quantity",
 ]

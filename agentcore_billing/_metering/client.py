@@ -65,8 +65,10 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
         endpoint_url: a custom endpoint (an emulator), when building the client.
         retry: the :class:`RetryPolicy` for every call and for resubmitting
             unprocessed records.
-        product_code: the default ProductCode of legacy records, MeterUsage and
-            RegisterUsage.
+        product_code: the product this client meters: the default ProductCode of
+            legacy records, MeterUsage and RegisterUsage, and, as on a call, the
+            product of new-integration records, so records of many licenses share
+            requests. Metering several products with one client: name each on the call.
         max_workers: BatchMeterUsage requests in flight at once (1 = sequential).
         max_requests_per_second: the pace for BatchMeterUsage, MeterUsage and
             ResolveCustomer (the service quota is 10; RegisterUsage is held at 5).
@@ -166,10 +168,11 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
         fails validation is REJECTED with the reason, never raised or dropped.
         Exact duplicates in a chunk are sent once and share one outcome.
 
-        ``product_code`` (else the client's) goes with legacy records. Naming it on the
-        call also says the call's new-integration (LicenseArn) records are all of that
-        product, so records of many licenses share requests (it is still not sent with
-        them); without it each license gets requests of its own.
+        ``product_code`` (else the client's) goes with legacy records. It also says
+        the call's new-integration (LicenseArn) records are all of that product, so
+        records of many licenses share requests (it is still not sent with them);
+        with no product code on the call or the client, each license gets requests of
+        its own.
 
         Raises:
             InvalidInputError: ``records`` is not an iterable of records, or
@@ -189,9 +192,7 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
         runner = RequestRunner(self._invoker, self._pacers["BatchMeterUsage"], rng=self._rng)
         results = stream_results(
             records,
-            planner=ChunkPlanner(
-                window=self.window, product_code=code, licensed_product_code=product_code
-            ),
+            planner=ChunkPlanner(window=self.window, product_code=code, licensed_product_code=code),
             runner=runner,
             clock=self._clock,
             max_workers=self.max_workers,
@@ -338,12 +339,18 @@ def _positive_int(name: str, value: object) -> int:
     return value
 
 
+MIN_REQUESTS_PER_SECOND = 0.001
+"""The slowest pace accepted (one request per 1000 s): slower ones overflow the pacer's
+arithmetic (a rate of 5e-324 divided by zero)."""
+
+
 def _positive_rate(value: object) -> float:
+    rule = f"a number from {MIN_REQUESTS_PER_SECOND} up"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidInputError("max_requests_per_second", "a positive number", repr(value))
+        raise InvalidInputError("max_requests_per_second", rule, repr(value))
     rate = float(value)
-    if not 0 < rate < float("inf"):
-        raise InvalidInputError("max_requests_per_second", "a positive number", repr(value))
+    if not MIN_REQUESTS_PER_SECOND <= rate < float("inf"):
+        raise InvalidInputError("max_requests_per_second", rule, repr(value))
     return rate
 
 
