@@ -39,7 +39,9 @@ def test_demo_json_is_deterministic_for_a_seed() -> None:
         assert first[key] == second[key]
     counts = first["metering"]["counts"]
     assert sum(counts.values()) == 60
-    assert counts["REJECTED"] == 1 and counts["DUPLICATE_RECORD"] >= 1
+    # The out-of-window record and the late revisions (same-hour conflicts, refused
+    # before sending whatever the distance to the record they revise).
+    assert counts["REJECTED"] >= 2 and counts["DUPLICATE_RECORD"] == 0
     assert first["payments"]["charged_by_emulator"] == 3
 
 
