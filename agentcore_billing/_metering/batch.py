@@ -13,7 +13,8 @@ Ending early:
 * an interruption (KeyboardInterrupt, SystemExit, an exception from the input, the
   consumer or ``on_result``, the iterator closed) stops the gate at once (no attempt
   starts afterwards, waits wake up), waits for the requests already on the wire, passes
-  their outcomes to ``on_result`` (unless ``on_result`` itself failed) and re-raises;
+  their outcomes to ``on_result`` (a failure of ``on_result`` then is logged, not
+  raised: the interruption propagates unchanged);
 * a failure no record caused aborts: the same, then ``MeteringAborted`` whose report
   holds every record not yet yielded, answered ones with their outcomes and the rest
   UNPROCESSED (``maybe_billed`` when an attempt that carried it went unanswered);
@@ -111,7 +112,7 @@ class BatchRun:
         self._halted: str | None = None
         self._failures = 0
         self._abort: Sent | None = None
-        self._callback_failed = False
+        self._stopping = False
         self._started = monotonic()
 
     def results(self) -> Iterator[UsageRecordResult]:
@@ -187,14 +188,22 @@ class BatchRun:
         while self._halted is None and self._abort is None:
             if self._workers.in_flight >= self._settings.max_workers:
                 return
-            partial = self._exhausted or len(self._slots) >= self._settings.window
-            job = self._lanes.take(self._monotonic(), partial=partial)
+            job = self._lanes.take(self._monotonic(), partial=self._may_send_short())
             if job is None:
                 return
             if self._settings.max_workers == 1 or self._alone():
                 self._handle(job, self._send(job))
+                return  # hand its results out before the next request
             else:
                 self._workers.submit(job)
+
+    def _may_send_short(self) -> bool:
+        """A short request goes only when no record can join it: the input is exhausted
+        (or the window full), no resend is waiting for its back-off and no request is
+        on the wire (its unprocessed records would come back to fill it)."""
+        if not (self._exhausted or len(self._slots) >= self._settings.window):
+            return False
+        return self._lanes.next_due() is None and not self._workers.in_flight
 
     def _alone(self) -> bool:
         """One request and nothing else to do: a thread would cost more than it saves."""
@@ -331,12 +340,15 @@ class BatchRun:
             index=slot.index,
             maybe_billed=settled.maybe_billed,
         )
-        if self._on_result is not None and not self._callback_failed:
-            try:
-                self._on_result(slot.result)
-            except BaseException:
-                self._callback_failed = True
-                raise
+        if self._on_result is None:
+            return
+        if not self._stopping:
+            self._on_result(slot.result)
+            return
+        try:  # while an interruption propagates, a failing callback must not replace it
+            self._on_result(slot.result)
+        except Exception:
+            logger.debug("BatchMeterUsage: on_result failed while stopping", exc_info=True)
 
     # -- ending ---------------------------------------------------------------------
 
@@ -375,12 +387,9 @@ class BatchRun:
     def _shutdown(self, finished: bool) -> None:
         self._gate.stop()
         self._workers.close()
-        if finished:
-            return
-        try:
+        if not finished:
+            self._stopping = True
             self._drain_in_flight()
-        except Exception:  # the interruption under way propagates, not this
-            logger.debug("BatchMeterUsage: on_result failed while stopping", exc_info=True)
 
 
 def _unprocessed(reason: str, entry: Entry | None) -> Settled:

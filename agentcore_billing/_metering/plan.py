@@ -45,7 +45,7 @@ from .records import UsageRecord
 from .results import MeteringOutcome
 from .window import TimeWindow
 
-SUSPECT_MARGIN = timedelta(minutes=5)
+SUSPECT_MARGIN = timedelta(minutes=2)
 """Records this close to an edge of the time window are packed apart (see step 2)."""
 
 MAX_REASON = 2000
