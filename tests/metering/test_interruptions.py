@@ -8,6 +8,7 @@ send after the call has returned or raised.
 from __future__ import annotations
 
 import _thread
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -94,7 +95,7 @@ def test_stopping_the_iterator_reports_everything_billed(
     metering = e.client(emu, boto_session, max_workers=4, **_fake_time(clock))
     journal = Journal()
     stream = metering.iter_batch_meter_usage(e.records(2000, customers=100), on_result=journal)
-    with pytest.raises(RuntimeError) if how == "consumer raises" else _nothing():
+    with pytest.raises(RuntimeError) if how == "consumer raises" else contextlib.nullcontext():
         for n, _ in enumerate(stream, 1):
             if n == 300:
                 if how == "close":
@@ -109,14 +110,6 @@ def test_stopping_the_iterator_reports_everything_billed(
     assert journal.billed() == e.billed(emu)
     assert len(e.billed(emu)) < 2000 and sent < 80
     assert len(e.batch_requests(emu)) == sent  # nothing after the call ended
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> bool:
-        return False
 
 
 def test_input_raising_propagates_unchanged_after_reporting_what_was_billed(
@@ -190,7 +183,7 @@ def test_ctrl_c_under_throttling_returns_at_once_and_twice_leaves_no_sender(
                 metering.batch_meter_usage(e.records(200, customers=100))
                 returned = True
             while time.monotonic() - started < 1.0:  # let the second interrupt land
-                time.sleep(0.01)
+                threading.Event().wait(0.01)
             break
         except KeyboardInterrupt:
             interrupts += 1
