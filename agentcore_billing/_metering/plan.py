@@ -43,7 +43,7 @@ from .packing import (
 )
 from .records import UsageRecord
 from .results import MeteringOutcome
-from .window import TimeWindow
+from .window import BATCH_MAX_AGE, TimeWindow
 
 SUSPECT_MARGIN = timedelta(minutes=2)
 """Records this close to an edge of the time window are packed apart (see step 2)."""
@@ -202,7 +202,10 @@ class Admitter:
             self._span = (now, self.window.span(now))
         too_old, floor, latest = self._span[1]
         if ts.tzinfo is not None and too_old < ts <= latest and floor <= ts:
-            suspect = ts > latest - SUSPECT_MARGIN or ts < too_old + SUSPECT_MARGIN
+            # Near "now" or near the service's 24-hour limit (whatever window was
+            # configured): a clock apart from the service's may see it outside.
+            stale = max(too_old, now - BATCH_MAX_AGE)
+            suspect = ts > now - SUSPECT_MARGIN or ts < stale + SUSPECT_MARGIN
             return None, suspect
         reason = self.window.violation(ts, now) or "is outside the accepted window"
         return f"timestamp: {ts.isoformat()} {reason}", False
