@@ -63,6 +63,9 @@ from ._core.retry import RetryPolicy
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._ledger.ingest import RecordSummary
+    from ._ledger.ledger import UsageLedger
+    from ._ledger.models import FlushReport, HourResult, HourState, LedgerStatus, UsageEvent
     from ._metering.client import MeteringClient
     from ._metering.records import UsageAllocation, UsageRecord
     from ._metering.results import (
@@ -74,6 +77,8 @@ if TYPE_CHECKING:
         UsageRecordResult,
     )
     from ._metering.window import TimeWindow
+    from ._payments.authorization import PaymentAuthorization
+    from ._payments.challenge import PaymentChallenge, PaymentOffer
     from ._payments.client import PaymentsClient
     from ._payments.models.instrument import (
         PaymentInstrument,
@@ -89,6 +94,9 @@ if TYPE_CHECKING:
         SmsLinkedAccount,
     )
     from ._payments.models.payment import (
+        AwsBillingX402Payment,
+        AwsBillingX402PaymentOutput,
+        DpopKey,
         MppPayment,
         MppPaymentOutput,
         PaymentResult,
@@ -103,17 +111,27 @@ if TYPE_CHECKING:
         StripePrivyToken,
         StripePrivyTokenRequest,
     )
+    from ._payments.policy import AssetLimit, SpendPolicy
+    from ._payments.settlement import Settlement
 
 # The facades and their models load on first use (PEP 562), so ``import
 # agentcore_billing`` stays cheap and a metering-only program never builds the
 # payments models.
 _LAZY: dict[str, str] = {
+    "AssetLimit": "._payments.policy",
+    "AwsBillingX402Payment": "._payments.models.payment",
+    "AwsBillingX402PaymentOutput": "._payments.models.payment",
     "BatchMeterReport": "._metering.results",
     "CoinbaseCdpToken": "._payments.models.token",
     "CoinbaseCdpTokenRequest": "._payments.models.token",
     "DeveloperJwtLinkedAccount": "._payments.models.linked",
+    "DpopKey": "._payments.models.payment",
     "EmailLinkedAccount": "._payments.models.linked",
     "EmbeddedCryptoWallet": "._payments.models.linked",
+    "FlushReport": "._ledger.models",
+    "HourResult": "._ledger.models",
+    "HourState": "._ledger.models",
+    "LedgerStatus": "._ledger.models",
     "LinkedAccount": "._payments.models.linked",
     "MeterUsageResult": "._metering.results",
     "MeteringClient": "._metering.client",
@@ -121,21 +139,29 @@ _LAZY: dict[str, str] = {
     "MppPayment": "._payments.models.payment",
     "MppPaymentOutput": "._payments.models.payment",
     "OAuth2LinkedAccount": "._payments.models.linked",
+    "PaymentAuthorization": "._payments.authorization",
+    "PaymentChallenge": "._payments.challenge",
     "PaymentInstrument": "._payments.models.instrument",
     "PaymentInstrumentSummary": "._payments.models.instrument",
+    "PaymentOffer": "._payments.challenge",
     "PaymentResult": "._payments.models.payment",
     "PaymentSession": "._payments.models.session",
     "PaymentSessionSummary": "._payments.models.session",
     "PaymentsClient": "._payments.client",
+    "RecordSummary": "._ledger.ingest",
     "RegisterUsageResult": "._metering.results",
     "ResolvedCustomer": "._metering.results",
     "ResourcePaymentToken": "._payments.models.token",
+    "Settlement": "._payments.settlement",
     "SmsLinkedAccount": "._payments.models.linked",
+    "SpendPolicy": "._payments.policy",
     "StripePrivyToken": "._payments.models.token",
     "StripePrivyTokenRequest": "._payments.models.token",
     "TimeWindow": "._metering.window",
     "TokenBalance": "._payments.models.instrument",
     "UsageAllocation": "._metering.records",
+    "UsageEvent": "._ledger.models",
+    "UsageLedger": "._ledger.ledger",
     "UsageRecord": "._metering.records",
     "UsageRecordResult": "._metering.results",
     "X402Payment": "._payments.models.payment",
@@ -159,6 +185,9 @@ def __dir__() -> list[str]:
 __all__ = [
     "AccessDeniedError",
     "AgentCoreBillingError",
+    "AssetLimit",
+    "AwsBillingX402Payment",
+    "AwsBillingX402PaymentOutput",
     "BatchMeterReport",
     "CoinbaseCdpToken",
     "CoinbaseCdpTokenRequest",
@@ -168,10 +197,14 @@ __all__ = [
     "CustomerNotEntitledError",
     "DeveloperJwtLinkedAccount",
     "DisabledApiError",
+    "DpopKey",
     "DuplicateRequestError",
     "EmailLinkedAccount",
     "EmbeddedCryptoWallet",
     "ExpiredTokenError",
+    "FlushReport",
+    "HourResult",
+    "HourState",
     "IdempotencyConflictError",
     "InternalServerError",
     "InternalServiceErrorError",
@@ -188,6 +221,7 @@ __all__ = [
     "InvalidUsageAllocationsError",
     "InvalidUsageDimensionError",
     "LateEventError",
+    "LedgerStatus",
     "LinkedAccount",
     "MeterUsageResult",
     "MeteringAborted",
@@ -199,14 +233,18 @@ __all__ = [
     "MppPaymentOutput",
     "NoAcceptableOfferError",
     "OAuth2LinkedAccount",
+    "PaymentAuthorization",
+    "PaymentChallenge",
     "PaymentInstrument",
     "PaymentInstrumentSummary",
+    "PaymentOffer",
     "PaymentResult",
     "PaymentSession",
     "PaymentSessionSummary",
     "PaymentsClient",
     "PlatformNotSupportedError",
     "PolicyViolationError",
+    "RecordSummary",
     "RegisterUsageResult",
     "ResolvedCustomer",
     "ResourceNotFoundError",
@@ -216,7 +254,9 @@ __all__ = [
     "ServiceError",
     "ServiceQuotaExceededError",
     "ServiceValidationError",
+    "Settlement",
     "SmsLinkedAccount",
+    "SpendPolicy",
     "StripePrivyToken",
     "StripePrivyTokenRequest",
     "SubscriptionRequiredError",
@@ -227,6 +267,8 @@ __all__ = [
     "TransportError",
     "UnauthorizedError",
     "UsageAllocation",
+    "UsageEvent",
+    "UsageLedger",
     "UsageRecord",
     "UsageRecordResult",
     "X402Payment",

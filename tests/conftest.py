@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
 from typing import Any
 
 import pytest
 
 from agentcore_billing.emulator import Emulator
 from agentcore_billing.testing import ManualClock
+from tests.support import NOW
 
-pytest_plugins = ["agentcore_billing.testing"]
-
-NOW = datetime(2026, 11, 23, 10, 30, tzinfo=timezone.utc)
-"""The fake "now" of tests that drive time by hand."""
+pytest_plugins = ["agentcore_billing.testing", "tests.support.figures"]
 
 # Tests must never find real credentials or a real region by accident.
 _DUMMY_ENV = {

@@ -1,16 +1,18 @@
-"""The shared call path of both facades: one boto3 call under retry, mapped errors.
+"""The engine: the one call path of every facade, from operation name to mapped reply.
 
-A facade hands over the boto3 method name, the finished request parameters and, for
-idempotent operations, the client token it resolved once. This module runs the
-attempts, turns botocore failures into :mod:`agentcore_billing._core.errors` classes that
-carry the operation, request id and token, and marks the outcome of a mutating call as
-unknown when the request may have taken effect without an answer.
+A facade hands over the AWS operation name and its finished parameters (and the
+caller's client token, and a pacer where one applies). The engine derives the boto3
+method and the idempotency member from botocore's service model, resolves and checks
+the token once and sends it on every attempt, retries, paces, maps botocore failures
+to :mod:`agentcore_billing._core.errors` classes, and builds each error once with its
+final flags (``outcome_unknown``, ``earlier_attempt_unanswered``). botocore's own
+exceptions quote request values, so only a :class:`~._core.redaction.ScrubbedCause`
+is chained to the errors it raises.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -26,6 +28,7 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.parsers import ResponseParserError
 
 from .errors import (
+    AgentCoreBillingError,
     ConfigurationError,
     InternalServerError,
     InvalidInputError,
@@ -35,13 +38,13 @@ from .errors import (
     from_client_error,
 )
 from .idempotency import TokenRule, resolve_client_token
+from .redaction import ScrubbedCause, redacting, scrub, without_values
 from .redaction import install as install_redaction
-from .redaction import redacting
 from .retry import Retrier
 from .seam import LazyClient
 
 _TRANSPORT_ERRORS = (BotoConnectionError, HTTPClientError, ResponseParserError)
-_VALUE_IN_MESSAGE = re.compile(r", value: .*?(?=, valid|, type|$)", re.MULTILINE)
+_CREDENTIAL_ERRORS = (NoCredentialsError, PartialCredentialsError)
 
 
 class Pacer(Protocol):
@@ -83,8 +86,12 @@ class OperationSpec:
 
     @property
     def mutating(self) -> bool:
-        """Operations with an idempotency token are the ones that change state."""
-        return self.token_member is not None
+        """Whether a lost answer leaves the outcome unknown.
+
+        Operations with an idempotency token change state, and so do deletes (which
+        take none): a delete whose answer was lost may have deleted.
+        """
+        return self.token_member is not None or self.name.startswith("Delete")
 
 
 @dataclass(frozen=True)
@@ -138,17 +145,33 @@ class Invoker:
         mutating: bool | None = None,
         pacer: Pacer | None = None,
         on_retry: Callable[[BaseException, int, float], None] | None = None,
+        secrets: Sequence[str] = (),
+        already_done: tuple[type[ServiceError], ...] = (),
     ) -> Reply:
         """Call ``operation`` with ``params`` under retry; return the reply.
 
         When the operation has an idempotency member, ``client_token`` (or one minted
         now) is checked against the service's rule and sent on every attempt.
 
+        Args:
+            operation: the AWS operation name, e.g. ``CreatePaymentSession``.
+            params: the request parameters, without the client token.
+            client_token: the caller's token; ``None`` mints one when the operation
+                takes one.
+            mutating: overrides what the service model says (a token member, or a
+                ``Delete`` operation, means the call changes state).
+            pacer: paces attempts (a retry's slot is taken after its back-off).
+            on_retry: told ``(error, attempt, wait)`` before each back-off.
+            secrets: argument values no message, log or cause may quote.
+            already_done: error classes that, after an earlier attempt went
+                unanswered, mean that attempt took effect (a token already redeemed):
+                the error is then flagged ``outcome_unknown``.
+
         Raises:
-            ServiceError: a subclass per error code, carrying ``client_token``; for a
-                mutating call whose last failure was a transport error or a 5xx,
-                ``outcome_unknown`` is set; ``earlier_attempt_unanswered`` tells whether
-                an earlier attempt went without an answer.
+            ServiceError: a subclass per error code, built with its final flags:
+                ``client_token``; ``outcome_unknown`` for a mutating call whose last
+                failure was a transport error or a 5xx (or an ``already_done`` error
+                after an unanswered attempt); ``earlier_attempt_unanswered``.
             ConfigurationError: missing credentials.
             InvalidInputError: a bad client token, or botocore refused the parameters.
         """
@@ -156,11 +179,15 @@ class Invoker:
         token = self._token(spec, client_token)
         if token is not None and spec.token_member is not None:
             params = {**params, spec.token_member: token}
-        mutates = spec.mutating if mutating is None else mutating
-        data = self._run(
-            spec, params, token, mutating=mutates, pacer=pacer or UNPACED, on_retry=on_retry
+        call = _Call(
+            spec=spec,
+            params=params,
+            token=token,
+            mutating=spec.mutating if mutating is None else mutating,
+            secrets=tuple(secrets),
+            already_done=already_done,
         )
-        return Reply(data, token)
+        return Reply(self._run(call, pacer or UNPACED, on_retry), token)
 
     @staticmethod
     def _token(spec: OperationSpec, given: str | None) -> str | None:
@@ -172,19 +199,15 @@ class Invoker:
 
     def _run(
         self,
-        spec: OperationSpec,
-        params: Mapping[str, Any],
-        token: str | None,
-        *,
-        mutating: bool,
+        call: _Call,
         pacer: Pacer,
         on_retry: Callable[[BaseException, int, float], None] | None,
     ) -> dict[str, Any]:
-        bound = getattr(self.client, spec.method)
+        bound = getattr(self.client, call.spec.method)
         unanswered: list[bool] = []
 
         def attempt() -> dict[str, Any]:
-            return self._attempt(bound, params, spec.name, token)
+            return _attempt(bound, call)
 
         def note_retry(error: BaseException, attempt_number: int, wait: float) -> None:
             if isinstance(error, (TransportError, InternalServerError)):
@@ -197,17 +220,19 @@ class Invoker:
                 on_retry(error, attempt_number, wait)
 
         pacer.acquire()
+        failure: ServiceError | None = None
         try:
-            data = self.retrier.run(attempt, operation=spec.name, on_retry=note_retry)
+            data = self.retrier.run(attempt, operation=call.spec.name, on_retry=note_retry)
         except ServiceError as err:
-            if isinstance(err, ThrottlingError):
-                pacer.on_throttle()
-            err.earlier_attempt_unanswered = bool(unanswered)
-            if mutating and isinstance(err, (TransportError, InternalServerError)):
-                err.outcome_unknown = True
-            raise
-        pacer.on_success()
-        return data
+            failure = err
+        if failure is None:
+            pacer.on_success()
+            return data
+        if isinstance(failure, ThrottlingError):
+            pacer.on_throttle()
+        # Raised outside the handler, from the scrubbed cause only: botocore's own
+        # exception quotes request values and must not ride along as __context__.
+        raise call.final(failure, unanswered=bool(unanswered)) from failure.__cause__
 
     def pages(
         self,
@@ -228,32 +253,55 @@ class Invoker:
             if not next_token:
                 return
 
-    @staticmethod
-    def _attempt(
-        bound: Callable[..., dict[str, Any]],
-        params: Mapping[str, Any],
-        operation: str,
-        client_token: str | None,
-    ) -> dict[str, Any]:
-        try:
-            with redacting():
-                return bound(**params)
-        except ClientError as err:
-            raise from_client_error(err, operation=operation, client_token=client_token) from err
-        except _TRANSPORT_ERRORS as err:
-            raise TransportError(
-                operation=operation,
-                code=type(err).__name__,
-                message="no usable response from the service",
-                client_token=client_token,
-            ) from err
-        except (NoCredentialsError, PartialCredentialsError) as err:
-            raise ConfigurationError(
-                f"{operation}: no usable AWS credentials ({type(err).__name__})"
-            ) from err
-        except ParamValidationError as err:
-            detail = _VALUE_IN_MESSAGE.sub("", str(err)).strip()
-            raise InvalidInputError("request", f"botocore refused it: {detail}") from err
+
+@dataclass(frozen=True)
+class _Call:
+    """One logical call: what every attempt sends and how its failure is judged."""
+
+    spec: OperationSpec
+    params: Mapping[str, Any]
+    token: str | None
+    mutating: bool
+    secrets: tuple[str, ...]
+    already_done: tuple[type[ServiceError], ...]
+
+    def final(self, err: ServiceError, *, unanswered: bool) -> ServiceError:
+        """The error the caller sees: ``err`` with the call's final flags."""
+        lost = self.mutating and isinstance(err, (TransportError, InternalServerError))
+        redeemed = unanswered and isinstance(err, self.already_done)
+        return err.replace(
+            earlier_attempt_unanswered=unanswered,
+            outcome_unknown=err.outcome_unknown or lost or redeemed,
+        )
+
+
+def _attempt(bound: Callable[..., dict[str, Any]], call: _Call) -> dict[str, Any]:
+    try:
+        with redacting():
+            return bound(**call.params)
+    except (ClientError, *_TRANSPORT_ERRORS, *_CREDENTIAL_ERRORS, ParamValidationError) as err:
+        failure = _mapped(err, call)
+        cause = ScrubbedCause.of(err, call.secrets)
+    # Outside the handler, so the raw botocore exception is not kept as __context__.
+    raise failure from cause
+
+
+def _mapped(err: Exception, call: _Call) -> AgentCoreBillingError:
+    operation = call.spec.name
+    if isinstance(err, ClientError):
+        mapped = from_client_error(err, operation=operation, client_token=call.token)
+        return mapped.replace(message=scrub(mapped.message, call.secrets))
+    if isinstance(err, _TRANSPORT_ERRORS):
+        return TransportError(
+            operation=operation,
+            code=type(err).__name__,
+            message="no usable response from the service",
+            client_token=call.token,
+        )
+    if isinstance(err, _CREDENTIAL_ERRORS):
+        return ConfigurationError(f"{operation}: no usable AWS credentials ({type(err).__name__})")
+    detail = scrub(without_values(str(err)), call.secrets)
+    return InvalidInputError("request", f"botocore refused it: {detail}")
 
 
 def _read_spec(client: Any, operation: str) -> OperationSpec:

@@ -34,7 +34,10 @@ Pydantic's ``ValidationError`` (a ``ValueError``) is raised for malformed input 
 
 from __future__ import annotations
 
+import inspect
 from typing import TYPE_CHECKING, Any, ClassVar
+
+from typing_extensions import Self
 
 if TYPE_CHECKING:
     from botocore.exceptions import ClientError
@@ -64,10 +67,14 @@ class InvalidInputError(AgentCoreBillingError, ValueError):
 
     def __init__(self, field: str, rule: str, value: str | None = None) -> None:
         self.field = field
-        self.rule = rule
-        self.value = value
-        detail = f"{field}: {rule}"
-        super().__init__(detail if value is None else f"{detail} (got {value})")
+        self.rule = bounded(rule)
+        self.value = None if value is None else bounded(value, MAX_VALUE)
+        detail = f"{field}: {self.rule}"
+        super().__init__(detail if value is None else f"{detail} (got {self.value})")
+
+
+MAX_VALUE = 200
+"""The most characters of a refused value an :class:`InvalidInputError` repeats."""
 
 
 class ConfigurationError(AgentCoreBillingError):
@@ -214,6 +221,8 @@ class ServiceError(AgentCoreBillingError):
     """
 
     retryable_by_default: ClassVar[bool] = False
+    FIELDS: ClassVar[tuple[str, ...]]
+    """The constructor's keywords, read from its signature: the one list of fields."""
 
     def __init__(
         self,
@@ -226,17 +235,39 @@ class ServiceError(AgentCoreBillingError):
         retryable: bool | None = None,
         client_token: str | None = None,
         outcome_unknown: bool = False,
+        earlier_attempt_unanswered: bool = False,
     ) -> None:
         self.operation = operation
         self.code = code
-        self.message = message
+        self.message = bounded(message)
         self.http_status = http_status
         self.request_id = request_id
         self.retryable = self.retryable_by_default if retryable is None else retryable
         self.client_token = client_token
         self.outcome_unknown = outcome_unknown
-        self.earlier_attempt_unanswered = False
+        self.earlier_attempt_unanswered = earlier_attempt_unanswered
+        # Built once, with the final flags: str(err) is err.args[0].
         super().__init__(self._render())
+
+    def fields(self) -> dict[str, Any]:
+        """The constructor keywords that rebuild this error.
+
+        Example:
+            >>> err = ThrottlingError(operation="MeterUsage", code="ThrottlingException")
+            >>> err.fields()["retryable"]
+            True
+        """
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+    def replace(self, **changes: Any) -> Self:
+        """A new error of the same class with ``changes`` applied (errors are not mutated).
+
+        Example:
+            >>> err = TransportError(operation="DeletePaymentSession", code="ReadTimeoutError")
+            >>> err.replace(outcome_unknown=True).outcome_unknown, err.outcome_unknown
+            (True, False)
+        """
+        return type(self)(**{**self.fields(), **changes})
 
     def _render(self) -> str:
         where = self.operation + (f" [request {self.request_id}]" if self.request_id else "")
@@ -250,33 +281,34 @@ class ServiceError(AgentCoreBillingError):
                 f"{self.client_token!r} to complete it exactly once"
             )
         elif self.outcome_unknown:
-            text += "; the outcome is unknown: an earlier attempt got no answer and may have"
-            text += " taken effect"
+            text += "; the outcome is unknown: the request may have taken effect unanswered"
         return text
 
-    def __str__(self) -> str:
-        return self._render()
-
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (type(self), self.__dict__.copy()))
+        return (_rebuild, (type(self), self.fields()))
 
 
-def _rebuild(cls: type[ServiceError], state: dict[str, Any]) -> ServiceError:
-    error = cls(**{k: state[k] for k in _STATE_KEYS})
-    error.earlier_attempt_unanswered = bool(state.get("earlier_attempt_unanswered"))
-    return error
+ServiceError.FIELDS = tuple(inspect.signature(ServiceError.__init__).parameters)[1:]
 
 
-_STATE_KEYS = (
-    "operation",
-    "code",
-    "message",
-    "http_status",
-    "request_id",
-    "retryable",
-    "client_token",
-    "outcome_unknown",
-)
+def _rebuild(cls: type[ServiceError], fields: dict[str, Any]) -> ServiceError:
+    return cls(**fields)
+
+
+MAX_MESSAGE = 2000
+"""The most characters of a service message or input value an error repeats."""
+
+
+def bounded(text: str, limit: int = MAX_MESSAGE) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was cut.
+
+    Example:
+        >>> bounded("x" * 30, limit=10)
+        'xxxxxxxxxx... (20 more characters)'
+    """
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit} more characters)"
 
 
 class TransportError(ServiceError):

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     import boto3
     from botocore.config import Config
 
+    from .bearer import BearerAuth
+
 
 class FacadeBase:
     """Holds one lazily built boto3 client and the call path to it.
@@ -38,6 +40,7 @@ class FacadeBase:
         monotonic: Monotonic | None = None,
         clock: Clock | None = None,
         rng: random.Random | None = None,
+        bearer: BearerAuth | None = None,
     ) -> None:
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise InvalidInputError("retry", "must be a RetryPolicy or None", type(retry).__name__)
@@ -48,6 +51,7 @@ class FacadeBase:
             region_name=region_name,
             endpoint_url=endpoint_url,
             config=config,
+            bearer=bearer,
         )
         self._retrier = Retrier(retry, sleep=sleep, monotonic=monotonic, rng=rng)
         self._invoker = Invoker(self._lazy, self._retrier)

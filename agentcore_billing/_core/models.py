@@ -2,8 +2,12 @@
 
 Input models forbid unknown fields (a typo is an error, not a silently ignored field);
 response models ignore them (the service grows). Both are frozen, use snake_case
-attributes and carry the wire name as the alias, so conversion to and from the wire is
-``model_dump(by_alias=True)`` / ``model_validate(...)`` and lives with each model.
+attributes and carry the wire name as
+``Field(validation_alias="wireName", serialization_alias="wireName")``, so conversion to
+and from the wire is ``model_dump(by_alias=True)`` / ``model_validate(...)`` and lives
+with each model. Not ``alias=``: type checkers (pyright, mypy without the pydantic
+plugin) read ``alias`` as the constructor's keyword, so users would have to write the
+wire names; with validation and serialization aliases they see the snake_case names.
 """
 
 from __future__ import annotations

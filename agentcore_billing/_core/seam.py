@@ -22,6 +22,8 @@ from .errors import ConfigurationError
 if TYPE_CHECKING:
     import boto3
 
+    from .bearer import BearerAuth
+
 USER_AGENT_EXTRA = f"agentcore-billing/{__version__}"
 
 
@@ -76,8 +78,10 @@ class LazyClient:
         region_name: str | None = None,
         endpoint_url: str | None = None,
         config: Config | None = None,
+        bearer: BearerAuth | None = None,
     ) -> None:
         self.service_name = service_name
+        self._bearer = bearer
         self._client = client
         self._session = session
         self._region_name = region_name
@@ -108,9 +112,15 @@ class LazyClient:
                 f"no AWS region for {self.service_name}: pass region_name=..., set "
                 "AWS_REGION or AWS_DEFAULT_REGION, or use a profile that names one"
             )
-        return session.client(
+        config = library_config(self._config)
+        if self._bearer is not None:
+            config = config.merge(self._bearer.config())
+        client = session.client(
             self.service_name,  # type: ignore[call-overload]
             region_name=region,
             endpoint_url=self._endpoint_url,
-            config=library_config(self._config),
+            config=config,
         )
+        if self._bearer is not None:
+            self._bearer.install(client)
+        return client

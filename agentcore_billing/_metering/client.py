@@ -353,21 +353,15 @@ class MeteringClient(FacadeBase):
             raise InvalidInputError(
                 "registration_token", "must be a non-empty string", mask_secret(registration_token)
             )
-        params = {"RegistrationToken": registration_token}
-        try:
-            response = self._call("ResolveCustomer", params).data
-        except ServiceError as err:
-            if isinstance(err, ExpiredTokenError) and err.earlier_attempt_unanswered:
-                # A token redeems once: the unanswered attempt probably redeemed it.
-                err.outcome_unknown = True
-            if not _mentions(err, registration_token):
-                raise
-            scrubbed = _scrubbed(err, registration_token)
-        else:
-            return ResolvedCustomer.from_wire(response)
-        # Raised outside the handler: the original error and its botocore cause quote
-        # the token, so neither may travel on as __cause__ or __context__.
-        raise scrubbed
+        # A token redeems once: "expired" after an unanswered attempt probably means
+        # that attempt redeemed it, so the outcome is unknown.
+        reply = self._call(
+            "ResolveCustomer",
+            {"RegistrationToken": registration_token},
+            secrets=(registration_token,),
+            already_done=(ExpiredTokenError,),
+        )
+        return ResolvedCustomer.from_wire(reply.data)
 
     def register_usage(
         self, *, product_code: str | None = None, public_key_version: int, nonce: str | None = None
@@ -398,10 +392,21 @@ class MeteringClient(FacadeBase):
         return RegisterUsageResult.from_wire(self._call("RegisterUsage", params).data)
 
     def _call(
-        self, operation: str, params: Mapping[str, Any], client_token: str | None = None
+        self,
+        operation: str,
+        params: Mapping[str, Any],
+        client_token: str | None = None,
+        *,
+        secrets: tuple[str, ...] = (),
+        already_done: tuple[type[ServiceError], ...] = (),
     ) -> Reply:
         return self._invoker.call(
-            operation, params, client_token=client_token, pacer=self._pacer(operation)
+            operation,
+            params,
+            client_token=client_token,
+            pacer=self._pacer(operation),
+            secrets=secrets,
+            already_done=already_done,
         )
 
     def _product_for(self, product_code: str | None) -> str:
@@ -450,22 +455,3 @@ def _public_key_version(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidInputError("public_key_version", "an int >= 1", repr(value))
     return value
-
-
-def _mentions(err: ServiceError, secret: str) -> bool:
-    return secret in err.message or secret in str(err.__cause__ or "")
-
-
-def _scrubbed(err: ServiceError, secret: str) -> ServiceError:
-    clean = type(err)(
-        operation=err.operation,
-        code=err.code,
-        message=err.message.replace(secret, mask_secret(secret)),
-        http_status=err.http_status,
-        request_id=err.request_id,
-        retryable=err.retryable,
-        client_token=err.client_token,
-        outcome_unknown=err.outcome_unknown,
-    )
-    clean.earlier_attempt_unanswered = err.earlier_attempt_unanswered
-    return clean

@@ -225,29 +225,45 @@ class UsageRecord(InputModel):
 
     model_config = ConfigDict(loc_by_alias=False)  # errors name the Python field
 
-    timestamp: AwareDatetime = Field(alias="Timestamp")
+    timestamp: AwareDatetime = Field(validation_alias="Timestamp", serialization_alias="Timestamp")
     """When the usage happened; timezone-aware, normalised to UTC."""
-    dimension: str = Field(alias="Dimension", min_length=1, max_length=255)
+    dimension: str = Field(
+        validation_alias="Dimension", serialization_alias="Dimension", min_length=1, max_length=255
+    )
     """The product dimension (1..255 characters)."""
     quantity: int | Decimal
     """int 0..2147483647 (``Quantity``) or Decimal with at most 6 decimals
     (``QuantityAsDecimal``); a decimal string is read as Decimal."""
     customer_aws_account_id: str | None = Field(
         default=None,
-        alias="CustomerAWSAccountId",
+        validation_alias="CustomerAWSAccountId",
+        serialization_alias="CustomerAWSAccountId",
         min_length=1,
         max_length=255,
         pattern=ACCOUNT_ID_PATTERN,
     )
     """The buyer's AWS account id (digits; new integrations)."""
-    license_arn: str | None = Field(default=None, alias="LicenseArn", pattern=LICENSE_ARN_PATTERN)
+    license_arn: str | None = Field(
+        default=None,
+        validation_alias="LicenseArn",
+        serialization_alias="LicenseArn",
+        pattern=LICENSE_ARN_PATTERN,
+    )
     """The buyer's license (new integrations); it also names the product."""
     customer_identifier: str | None = Field(
-        default=None, alias="CustomerIdentifier", min_length=1, max_length=255
+        default=None,
+        validation_alias="CustomerIdentifier",
+        serialization_alias="CustomerIdentifier",
+        min_length=1,
+        max_length=255,
     )
     """The legacy buyer id from ResolveCustomer."""
     allocations: list[UsageAllocation] | None = Field(
-        default=None, alias="UsageAllocations", min_length=1, max_length=MAX_ALLOCATIONS
+        default=None,
+        validation_alias="UsageAllocations",
+        serialization_alias="UsageAllocations",
+        min_length=1,
+        max_length=MAX_ALLOCATIONS,
     )
     """1..2500 tagged buckets summing exactly to ``quantity``."""
 
@@ -323,20 +339,35 @@ class MeterUsageInput(InputModel):
     model_config = ConfigDict(loc_by_alias=False)
 
     product_code: str = Field(
-        alias="ProductCode", min_length=1, max_length=255, pattern=PRODUCT_CODE.pattern
+        validation_alias="ProductCode",
+        serialization_alias="ProductCode",
+        min_length=1,
+        max_length=255,
+        pattern=PRODUCT_CODE.pattern,
     )
     """The product being metered."""
-    timestamp: AwareDatetime = Field(alias="Timestamp")
+    timestamp: AwareDatetime = Field(validation_alias="Timestamp", serialization_alias="Timestamp")
     """When the usage happened (timezone-aware)."""
-    dimension: str = Field(alias="UsageDimension", min_length=1, max_length=255)
+    dimension: str = Field(
+        validation_alias="UsageDimension",
+        serialization_alias="UsageDimension",
+        min_length=1,
+        max_length=255,
+    )
     """The product dimension."""
     quantity: int | Decimal
     """int -> UsageQuantity, Decimal -> UsageQuantityAsDecimal."""
     allocations: list[UsageAllocation] | None = Field(
-        default=None, alias="UsageAllocations", min_length=1, max_length=MAX_ALLOCATIONS
+        default=None,
+        validation_alias="UsageAllocations",
+        serialization_alias="UsageAllocations",
+        min_length=1,
+        max_length=MAX_ALLOCATIONS,
     )
     """Tagged buckets summing exactly to ``quantity``."""
-    dry_run: bool = Field(default=False, alias="DryRun", strict=True)
+    dry_run: bool = Field(
+        default=False, validation_alias="DryRun", serialization_alias="DryRun", strict=True
+    )
     """Only check permissions."""
 
     @field_validator("quantity", mode="plain")

@@ -10,25 +10,35 @@ be replayed with it exactly once.
 
 from __future__ import annotations
 
-import logging
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
+from agentcore_billing._core.bearer import TokenProvider
 from agentcore_billing._core.clock import Clock, Monotonic, Sleep
-from agentcore_billing._core.errors import ResourceNotFoundError
+from agentcore_billing._core.facade import FacadeBase
 from agentcore_billing._core.money import Money
 from agentcore_billing._core.retry import RetryPolicy
 
-from .instruments import InstrumentOperations
-from .models.payment import MppPayment, PaymentResult, X402Payment
+from .bearer_mode import bearer_mode
+from .challenge import PaymentChallenge
+from .models.enums import BalanceToken, Chain
+from .models.instrument import PaymentInstrument, PaymentInstrumentSummary, TokenBalance
+from .models.linked import EmbeddedCryptoWallet
+from .models.payment import PaymentInput, PaymentResult
 from .models.requests import (
+    CreatePaymentInstrumentInput,
     CreatePaymentSessionInput,
+    DeletePaymentInstrumentInput,
     DeletePaymentSessionInput,
+    GetPaymentInstrumentInput,
     GetPaymentSessionInput,
+    InstrumentBalanceInput,
+    ListPaymentInstrumentsInput,
     ListPaymentSessionsInput,
     PaymentScope,
     ProcessPaymentInput,
@@ -36,15 +46,19 @@ from .models.requests import (
 )
 from .models.session import PaymentSession, PaymentSessionSummary
 from .models.token import CoinbaseCdpTokenRequest, ResourcePaymentToken, StripePrivyTokenRequest
+from .pay import Payer
+from .scope import ScopedCalls
+from .sessions import deleted_after
 
 if TYPE_CHECKING:
     import boto3
     from botocore.config import Config
 
-logger = logging.getLogger(__name__)
+    from .authorization import PaymentAuthorization
+    from .policy import SpendPolicy
 
 
-class PaymentsClient(InstrumentOperations):
+class PaymentsClient(FacadeBase):
     """AgentCore Payments (boto3 ``bedrock-agentcore``) for one payment manager.
 
     Args:
@@ -64,6 +78,11 @@ class PaymentsClient(InstrumentOperations):
         monotonic: the elapsed-time source of the retry deadline.
         clock: the UTC wall clock, e.g. for ``PaymentSession.is_expired()``.
         rng: the random source of retry jitter.
+        bearer_token: a JWT for a ``CUSTOM_JWT`` payment manager: requests go unsigned
+            with ``Authorization: Bearer ...`` (no AWS credentials needed); the
+            service takes the user from the token's subject, so ``user_id`` is refused.
+        token_provider: instead of ``bearer_token``, a callable returning a fresh JWT,
+            asked before every request.
 
     Example:
         ::
@@ -75,6 +94,8 @@ class PaymentsClient(InstrumentOperations):
                                           max_spend=Money.usd("1.00")) as session:
                 print(session.payment_session_id, session.expires_at)
     """
+
+    service_name = "bedrock-agentcore"
 
     def __init__(
         self,
@@ -92,10 +113,13 @@ class PaymentsClient(InstrumentOperations):
         monotonic: Monotonic | None = None,
         clock: Clock | None = None,
         rng: random.Random | None = None,
+        bearer_token: str | SecretStr | None = None,
+        token_provider: TokenProvider | None = None,
     ) -> None:
         scope = PaymentScope(
             payment_manager_arn=payment_manager_arn, user_id=user_id, agent_name=agent_name
         )
+        bearer = bearer_mode(client, user_id, bearer_token, token_provider)
         super().__init__(
             client=client,
             session=session,
@@ -107,8 +131,18 @@ class PaymentsClient(InstrumentOperations):
             monotonic=monotonic,
             clock=clock,
             rng=rng,
+            bearer=bearer,
         )
-        self._scope = scope
+        self._calls = ScopedCalls(self._invoker, scope)
+
+    @property
+    def payment_manager_arn(self) -> str:
+        """The payment manager this client is bound to."""
+        return self._calls.manager_arn
+
+    @cached_property
+    def _payer(self) -> Payer:
+        return Payer(self)
 
     def create_payment_session(
         self,
@@ -145,12 +179,14 @@ class PaymentsClient(InstrumentOperations):
         """
         request = CreatePaymentSessionInput(
             payment_manager_arn=self.payment_manager_arn,
-            user_id=self._user(user_id),
-            agent_name=self._agent(agent_name),
+            user_id=self._calls.user(user_id),
+            agent_name=self._calls.agent(agent_name),
             expiry_time_in_minutes=expiry_time_in_minutes,
             max_spend=max_spend,
         )
-        response, token = self._create("CreatePaymentSession", request.to_params(), client_token)
+        response, token = self._calls.create(
+            "CreatePaymentSession", request.to_params(), client_token
+        )
         return PaymentSession.from_wire(
             response["paymentSession"], client_token=token, clock=self._clock
         )
@@ -172,11 +208,11 @@ class PaymentsClient(InstrumentOperations):
         """
         request = GetPaymentSessionInput(
             payment_manager_arn=self.payment_manager_arn,
-            user_id=self._user(user_id),
-            agent_name=self._agent(agent_name),
+            user_id=self._calls.user(user_id),
+            agent_name=self._calls.agent(agent_name),
             payment_session_id=payment_session_id,
         )
-        response = self._invoker.call("GetPaymentSession", request.to_params()).data
+        response = self._calls.read("GetPaymentSession", request.to_params())
         return PaymentSession.from_wire(response["paymentSession"], clock=self._clock)
 
     def list_payment_sessions(
@@ -199,11 +235,11 @@ class PaymentsClient(InstrumentOperations):
         """
         request = ListPaymentSessionsInput(
             payment_manager_arn=self.payment_manager_arn,
-            user_id=self._user(user_id),
-            agent_name=self._agent(agent_name),
+            user_id=self._calls.user(user_id),
+            agent_name=self._calls.agent(agent_name),
             page_size=page_size,
         )
-        return self._items(
+        return self._calls.items(
             "ListPaymentSessions",
             request.to_params(),
             "paymentSessions",
@@ -223,10 +259,10 @@ class PaymentsClient(InstrumentOperations):
         """
         request = DeletePaymentSessionInput(
             payment_manager_arn=self.payment_manager_arn,
-            user_id=self._user(user_id),
+            user_id=self._calls.user(user_id),
             payment_session_id=payment_session_id,
         )
-        return self._delete("DeletePaymentSession", request.to_params())
+        return self._calls.delete("DeletePaymentSession", request.to_params())
 
     @contextmanager
     def payment_session(
@@ -242,7 +278,10 @@ class PaymentsClient(InstrumentOperations):
 
         Takes the arguments of :meth:`create_payment_session`. A session already
         gone at exit is fine; a failed delete is raised after a clean block, and
-        only logged (and noted on the exception) when the block itself raised.
+        only logged (and noted on the exception) when the block itself raised. When
+        the create's answer is lost, the session it may have made is found (by
+        replaying the create with the same client token) and deleted before the error
+        is raised, so no session outlives a block that never ran.
 
         Example:
             ::
@@ -253,27 +292,29 @@ class PaymentsClient(InstrumentOperations):
                                              payment_instrument_id=instrument_id,
                                              payment=payment)
         """
-        resolved_user = self._user(user_id)
-        session = self.create_payment_session(
-            expiry_time_in_minutes=expiry_time_in_minutes,
-            max_spend=max_spend,
-            user_id=resolved_user,
-            agent_name=agent_name,
-            client_token=client_token,
-        )
-        try:
+        resolved_user = self._calls.user(user_id)
+
+        def create(token: str | None) -> PaymentSession:
+            return self.create_payment_session(
+                expiry_time_in_minutes=expiry_time_in_minutes,
+                max_spend=max_spend,
+                user_id=resolved_user,
+                agent_name=agent_name,
+                client_token=token,
+            )
+
+        def delete(payment_session_id: str) -> str:
+            return self.delete_payment_session(payment_session_id, user_id=resolved_user)
+
+        with deleted_after(create, delete, client_token) as session:
             yield session
-        except BaseException as body_error:
-            self._discard_session(session.payment_session_id, resolved_user, body_error)
-            raise
-        self._discard_session(session.payment_session_id, resolved_user, None)
 
     def process_payment(
         self,
         *,
         payment_session_id: str,
         payment_instrument_id: str,
-        payment: X402Payment | MppPayment,
+        payment: PaymentInput,
         user_id: str | None = None,
         agent_name: str | None = None,
         client_token: str | None = None,
@@ -286,8 +327,9 @@ class PaymentsClient(InstrumentOperations):
         Args:
             payment_session_id: the session the payment is charged to.
             payment_instrument_id: the instrument that pays.
-            payment: an :class:`X402Payment` or :class:`MppPayment`; its class sets
-                ``paymentType``.
+            payment: an :class:`X402Payment`, :class:`MppPayment` or
+                :class:`AwsBillingX402Payment` (with the instrument
+                ``aws.agentcorepayments.awsbilling.v1``); its class sets ``paymentType``.
             user_id: overrides the client's default ``user_id``.
             agent_name: overrides the client's default ``agent_name``.
             client_token: your idempotency token; ``None`` mints one for this call.
@@ -303,14 +345,69 @@ class PaymentsClient(InstrumentOperations):
         """
         request = ProcessPaymentInput(
             payment_manager_arn=self.payment_manager_arn,
-            user_id=self._user(user_id),
-            agent_name=self._agent(agent_name),
+            user_id=self._calls.user(user_id),
+            agent_name=self._calls.agent(agent_name),
             payment_session_id=payment_session_id,
             payment_instrument_id=payment_instrument_id,
             payment=payment,
         )
-        response, token = self._create("ProcessPayment", request.to_params(), client_token)
+        response, token = self._calls.create("ProcessPayment", request.to_params(), client_token)
         return PaymentResult.from_wire(response, client_token=token)
+
+    def pay_for(
+        self,
+        challenge: PaymentChallenge,
+        *,
+        payment_session_id: str,
+        payment_instrument_id: str,
+        policy: SpendPolicy | None = None,
+        client_token: str | None = None,
+        user_id: str | None = None,
+        agent_name: str | None = None,
+        buyer_pays_gas_fees: bool = False,
+        permit2_allowance_limit: int | None = None,
+    ) -> PaymentAuthorization:
+        """Pay an HTTP 402 in one call: choose the offer, ``ProcessPayment`` once, headers.
+
+        Args:
+            challenge: ``PaymentChallenge.from_response(...)`` of the 402.
+            payment_session_id: the session the payment is charged to.
+            payment_instrument_id: the crypto wallet that pays (its network is read
+                once per client).
+            policy: the spend policy; ``None`` for ``SpendPolicy()`` (1.00 USD cap).
+            client_token: ``None`` derives one from the session, the instrument and the
+                challenge, so paying the same 402 again never pays twice.
+            user_id: overrides the client's default ``user_id``.
+            agent_name: overrides the client's default ``agent_name``.
+            buyer_pays_gas_fees: MPP: allow network fees the challenge does not sponsor.
+            permit2_allowance_limit: x402 ``upto``: approve this Permit2 allowance
+                (atomic units) first; it must fit the policy's cap.
+
+        Raises:
+            PolicyViolationError: the offer that would be paid breaks a limit.
+            NoAcceptableOfferError: no offer fits the instrument and the allow-lists.
+            ServiceError: ProcessPayment failed; it carries ``client_token``.
+
+        Example:
+            ::
+
+                challenge = PaymentChallenge.from_response(
+                    status_code=r.status_code, headers=r.headers, body=r.content)
+                auth = payments.pay_for(challenge, payment_session_id=session_id,
+                                        payment_instrument_id=instrument_id)
+                r = httpx.get(url, headers=auth.headers)
+        """
+        return self._payer.pay(
+            challenge,
+            payment_session_id=payment_session_id,
+            payment_instrument_id=payment_instrument_id,
+            policy=policy,
+            client_token=client_token,
+            user_id=user_id,
+            agent_name=agent_name,
+            buyer_pays_gas_fees=buyer_pays_gas_fees,
+            permit2_allowance_limit=permit2_allowance_limit,
+        )
 
     def get_resource_payment_token(
         self,
@@ -343,27 +440,164 @@ class PaymentsClient(InstrumentOperations):
             resource_credential_provider_name=resource_credential_provider_name,
             request=request,
         )
-        response = self._invoker.call("GetResourcePaymentToken", arguments.to_params()).data
+        response = self._calls.read("GetResourcePaymentToken", arguments.to_params())
         return ResourcePaymentToken.from_wire(response)
 
-    def _discard_session(
-        self, payment_session_id: str, user_id: str | None, body_error: BaseException | None
-    ) -> None:
-        try:
-            self.delete_payment_session(payment_session_id, user_id=user_id)
-        except ResourceNotFoundError:
-            logger.debug("payment session %s was already gone at exit", payment_session_id)
-        except Exception as delete_error:
-            if body_error is None:
-                raise
-            # The block's own exception is the one the caller needs to see.
-            logger.warning(
-                "could not delete payment session %s after the block raised: %s",
-                payment_session_id,
-                delete_error,
-            )
-            add_note = getattr(body_error, "add_note", None)
-            if callable(add_note):
-                add_note(
-                    f"deleting payment session {payment_session_id} also failed: {delete_error}"
-                )
+    def create_payment_instrument(
+        self,
+        *,
+        payment_connector_id: str,
+        details: EmbeddedCryptoWallet,
+        user_id: str | None = None,
+        agent_name: str | None = None,
+        client_token: str | None = None,
+    ) -> PaymentInstrument:
+        """Create a payment instrument (``CreatePaymentInstrument``).
+
+        Args:
+            payment_connector_id: the connector to create it with.
+            details: what the instrument is; its class sets ``paymentInstrumentType``.
+            user_id: overrides the client's default ``user_id``.
+            agent_name: overrides the client's default ``agent_name``.
+            client_token: your idempotency token; ``None`` mints one, reused by every
+                retry of this call.
+
+        Returns:
+            The instrument, with ``client_token`` set to the token sent.
+
+        Example:
+            ::
+
+                instrument = payments.create_payment_instrument(
+                    payment_connector_id="coinbase-abcdef1234",
+                    details=EmbeddedCryptoWallet(
+                        network="ETHEREUM",
+                        linked_accounts=[EmailLinkedAccount(email_address="buyer@example.com")]))
+        """
+        request = CreatePaymentInstrumentInput(
+            payment_manager_arn=self.payment_manager_arn,
+            user_id=self._calls.user(user_id),
+            agent_name=self._calls.agent(agent_name),
+            payment_connector_id=payment_connector_id,
+            details=details,
+        )
+        response, token = self._calls.create(
+            "CreatePaymentInstrument",
+            request.to_params(),
+            client_token,
+        )
+        return PaymentInstrument.from_wire(response["paymentInstrument"], client_token=token)
+
+    def get_payment_instrument(
+        self,
+        payment_instrument_id: str,
+        *,
+        payment_connector_id: str | None = None,
+        user_id: str | None = None,
+        agent_name: str | None = None,
+    ) -> PaymentInstrument:
+        """Read a payment instrument (``GetPaymentInstrument``).
+
+        Example:
+            ::
+
+                instrument = payments.get_payment_instrument("payment-instrument-abcdefghijklmno")
+                print(instrument.status, instrument.wallet.wallet_address)
+        """
+        request = GetPaymentInstrumentInput(
+            payment_manager_arn=self.payment_manager_arn,
+            user_id=self._calls.user(user_id),
+            agent_name=self._calls.agent(agent_name),
+            payment_instrument_id=payment_instrument_id,
+            payment_connector_id=payment_connector_id,
+        )
+        response = self._calls.read("GetPaymentInstrument", request.to_params())
+        return PaymentInstrument.from_wire(response["paymentInstrument"])
+
+    def list_payment_instruments(
+        self,
+        *,
+        payment_connector_id: str | None = None,
+        user_id: str | None = None,
+        agent_name: str | None = None,
+        page_size: int | None = None,
+    ) -> Iterator[PaymentInstrumentSummary]:
+        """Every instrument of the manager (``ListPaymentInstruments``), page by page.
+
+        Arguments are checked now; pages are fetched as you iterate, each page
+        retried on its own.
+
+        Example:
+            ::
+
+                active = [i for i in payments.list_payment_instruments() if i.status == "ACTIVE"]
+        """
+        request = ListPaymentInstrumentsInput(
+            payment_manager_arn=self.payment_manager_arn,
+            user_id=self._calls.user(user_id),
+            agent_name=self._calls.agent(agent_name),
+            payment_connector_id=payment_connector_id,
+            page_size=page_size,
+        )
+        return self._calls.items(
+            "ListPaymentInstruments",
+            request.to_params(),
+            "paymentInstruments",
+            PaymentInstrumentSummary.from_wire,
+        )
+
+    def delete_payment_instrument(
+        self,
+        payment_instrument_id: str,
+        *,
+        payment_connector_id: str,
+        user_id: str | None = None,
+    ) -> str:
+        """Delete (soft-delete) a payment instrument; returns the status.
+
+        Example:
+            ::
+
+                payments.delete_payment_instrument(
+                    "payment-instrument-abcdefghijklmno",
+                    payment_connector_id="coinbase-abcdef1234")
+        """
+        request = DeletePaymentInstrumentInput(
+            payment_manager_arn=self.payment_manager_arn,
+            user_id=self._calls.user(user_id),
+            payment_instrument_id=payment_instrument_id,
+            payment_connector_id=payment_connector_id,
+        )
+        return self._calls.delete("DeletePaymentInstrument", request.to_params())
+
+    def get_payment_instrument_balance(
+        self,
+        payment_instrument_id: str,
+        *,
+        payment_connector_id: str,
+        chain: Chain,
+        token: BalanceToken = "USDC",
+        user_id: str | None = None,
+        agent_name: str | None = None,
+    ) -> TokenBalance:
+        """Read an instrument's token balance on one chain.
+
+        Example:
+            ::
+
+                balance = payments.get_payment_instrument_balance(
+                    "payment-instrument-abcdefghijklmno",
+                    payment_connector_id="coinbase-abcdef1234", chain="BASE")
+                print(balance.decimal_amount, balance.token)
+        """
+        request = InstrumentBalanceInput(
+            payment_manager_arn=self.payment_manager_arn,
+            user_id=self._calls.user(user_id),
+            agent_name=self._calls.agent(agent_name),
+            payment_instrument_id=payment_instrument_id,
+            payment_connector_id=payment_connector_id,
+            chain=chain,
+            token=token,
+        )
+        response = self._calls.read("GetPaymentInstrumentBalance", request.to_params())
+        return TokenBalance.from_wire(response)

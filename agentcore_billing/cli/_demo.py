@@ -19,6 +19,7 @@ from rich.rule import Rule
 from rich.text import Text
 
 from ._demo_metering import DEMO_QUOTAS, run_metering
+from ._demo_pay402 import run_pay402
 from ._demo_payments import run_payments, run_signup
 from ._options import output_options, refuse_aws_options, settings_of
 from ._output import emit_json, stdout_console
@@ -35,7 +36,8 @@ HELP = """Tour the library end to end against an embedded emulator (no AWS accou
 
 \b
 1. An agent pays within a budget: a $1.00 payment session, x402 and MPP
-   payments until the budget refuses one (nothing is charged), what is left.
+   payments until the budget refuses one (nothing is charged), what is left;
+   then a seller's HTTP 402 (x402 v2 and MPP offers) paid in one pay_for call.
 2. A SaaS sign-up resolves a buyer from a registration token (never shown).
 3. A backend meters --records usage records for many customers, through
    throttling and UnprocessedRecords storms, with one record outside the
@@ -108,6 +110,7 @@ def demo(ctx: click.Context, records: int, seed: int) -> None:
         )
         _intro(tour, records)
         run_payments(tour)
+        run_pay402(tour)
         run_signup(tour)
         run_metering(tour, records, rng=random.Random(seed))
     elapsed = _monotonic() - started

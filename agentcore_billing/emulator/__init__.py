@@ -40,6 +40,7 @@ from ._records import (
     SessionSnapshot,
     UsageAllocationRecord,
 )
+from ._seller import PaidResource, SellerRequest
 
 __all__ = [
     "AcceptedUsageRecord",
@@ -51,9 +52,11 @@ __all__ = [
     "FaultKind",
     "InstrumentSnapshot",
     "NO_QUOTAS",
+    "PaidResource",
     "PaymentRecord",
     "Product",
     "RequestRecord",
+    "SellerRequest",
     "SessionSnapshot",
     "UsageAllocationRecord",
     "parse_fault_specs",

@@ -8,13 +8,15 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
+from typing import Any
 
 from agentcore_billing._core.clock import Clock, Monotonic, Sleep, monotonic, real_sleep, utc_now
 
 from ._customers import Customer, Product
 from ._demo import DemoData, seed_demo
-from ._engine import Engine
+from ._engine import Engine, RawRequest
 from ._faults import FaultConfig, parse_fault_specs
+from ._protocol import HttpResponse
 from ._records import (
     AcceptedUsageRecord,
     InstrumentSnapshot,
@@ -22,6 +24,7 @@ from ._records import (
     RequestRecord,
     SessionSnapshot,
 )
+from ._seller import Seller, SellerRequest, paid_resource
 from ._server import EmulatorHTTPServer
 
 logger = logging.getLogger(__name__)
@@ -90,6 +93,7 @@ class Emulator:
             monotonic=monotonic,
             sleep=sleep,
         )
+        self._seller = Seller(self._engine, lambda: self.endpoint_url)
         self._lifecycle_lock = threading.Lock()
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -150,9 +154,14 @@ class Emulator:
         with self._lifecycle_lock:
             if self._server is not None:
                 raise RuntimeError("the emulator is already running")
-            server = EmulatorHTTPServer((self._host, self._port), self._engine.dispatch)
+            server = EmulatorHTTPServer((self._host, self._port), self._dispatch)
             self._server = server
             return server
+
+    def _dispatch(self, raw: RawRequest) -> HttpResponse | None:
+        if self._seller.handles(raw):
+            return self._seller.dispatch(raw)
+        return self._engine.dispatch(raw)
 
     def _close(self) -> None:
         with self._lifecycle_lock:
@@ -284,6 +293,39 @@ class Emulator:
         with self._engine.lock:
             self._engine.payments.instruments.set_balance(payment_instrument_id, amount)
 
+    def add_paid_resource(
+        self,
+        path: str,
+        *,
+        amount: int,
+        asset: str | None = None,
+        network: str = "eip155:84532",
+        protocols: Sequence[str] = ("x402v2",),
+        **options: Any,
+    ) -> str:
+        """Serve a seller at ``path`` answering 402 until paid; returns the resource URL.
+
+        ``amount`` is in atomic units of ``asset`` (``None``: USDC on ``network``, so
+        10000 is 0.01 USD); ``protocols`` are some of ``x402v2``, ``x402v1``, ``mpp``.
+        Other keywords (``pay_to``, ``description``, ``reject_payments``,
+        ``redirect_to``) are those of ``PaidResource``; see ``_seller`` for the offers.
+
+        Example:
+            >>> with Emulator() as emu:
+            ...     url = emu.add_paid_resource("/weather", amount=10000)
+            >>> url.endswith("/weather")
+            True
+        """
+        resource = paid_resource(
+            path, amount=amount, asset=asset, network=network, protocols=protocols, **options
+        )
+        self._seller.add(resource)
+        return self.endpoint_url + resource.path
+
+    def seller_requests(self) -> tuple[SellerRequest, ...]:
+        """Every request the paid resources received, in order."""
+        return tuple(self._seller.requests)
+
     @property
     def demo(self) -> DemoData | None:
         """The demo data set, once ``seed_demo_data()`` (or ``demo_data=True``) created it."""
@@ -340,6 +382,7 @@ class Emulator:
         resolvable again) unless ``clear_seed``; fault streams restart from the seed.
         """
         self._engine.clear(clear_seed=clear_seed)
+        self._seller.clear()
         if self._demo is not None and not clear_seed:
             self._demo = seed_demo(self._engine)
         elif clear_seed:

@@ -123,8 +123,9 @@ class Engine:
         fault = decision.before_commit
         if fault is FaultKind.RESET:
             self._record(
-                spec.name, params, received=received, status=None, error_code=None, fault=fault
-            )
+                spec.name, params, received=received, status=None, error_code=None, fault=fault,
+                headers=raw.headers,
+            )  # fmt: skip
             return None
         if fault is not None:
             result = self._injected(spec, fault, request_id)
@@ -138,6 +139,7 @@ class Engine:
                 status=None,
                 error_code=result.error_code,
                 fault=FaultKind.DROP_AFTER_COMMIT,
+                headers=raw.headers,
             )
             return None
         self._record(
@@ -147,6 +149,7 @@ class Engine:
             status=result.response.status,
             error_code=result.error_code,
             fault=fault or result.fault,
+            headers=raw.headers,
         )
         return result.response
 
@@ -226,6 +229,7 @@ class Engine:
             status=response.status,
             error_code=error.code,
             fault=None,
+            headers=raw.headers,
         )
         return response
 
@@ -238,6 +242,7 @@ class Engine:
         status: int | None,
         error_code: str | None,
         fault: FaultKind | None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         token = params.get("clientToken", params.get("ClientToken"))
         committed = error_code is None and fault not in (FaultKind.RESET, FaultKind.QUOTA)
@@ -259,6 +264,7 @@ class Engine:
                     committed=committed,
                     received_at=received,
                     params=MappingProxyType(copy.deepcopy(dict(params))),
+                    headers=MappingProxyType(dict(headers or {})),
                 )
             )
             self.counts[(operation, outcome)] += 1

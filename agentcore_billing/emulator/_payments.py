@@ -36,11 +36,12 @@ from typing import Any
 from ._context import CallContext, fake_jwt
 from ._errors import EmulatedError, not_found, validation_error
 from ._instruments import InstrumentStore, require_active
+from ._issued import AWS_BILLING_INSTRUMENT, IssuedProof, aws_billing_output, proof_key
 from ._payment_common import Idempotent, caller, money, paginate, parse_amount
 from ._payment_protocols import mpp_credential, read_mpp, read_x402, x402_proof
 from ._records import PaymentRecord, SessionSnapshot
 
-_INPUT_MEMBER = {"CRYPTO_X402": "cryptoX402", "MPP": "mpp"}
+_INPUT_MEMBER = {"CRYPTO_X402": "cryptoX402", "MPP": "mpp", "AWS_BILLING_X402": "awsBillingX402"}
 
 
 @dataclass
@@ -103,6 +104,8 @@ class PaymentsBackend:
         self.sessions: dict[str, Session] = {}
         self.instruments = InstrumentStore()
         self.payments: list[PaymentRecord] = []
+        self.issued: dict[str, IssuedProof] = {}
+        """Proofs ProcessPayment minted, by what the seller gets back (see ``_issued``)."""
         self._idempotent = Idempotent()
         store = self.instruments
         self._handlers: dict[str, Callable[[Mapping[str, Any], CallContext], dict[str, Any]]] = {
@@ -184,20 +187,31 @@ class PaymentsBackend:
         )
 
     def _charge(self, params: Mapping[str, Any], user: str, ctx: CallContext) -> dict[str, Any]:
-        instrument = self.instruments.find(params, user)
-        require_active(instrument)
+        billing = params["paymentInstrumentId"] == AWS_BILLING_INSTRUMENT
+        instrument = None if billing else self.instruments.find(params, user)
+        if instrument is not None:
+            require_active(instrument)
         session = self._session(params, user)
         if ctx.now >= session.expires_at:
             message = f"Payment session {session.session_id} has expired"
             raise validation_error(message, fields=[("paymentSessionId", message)])
-        output, amount = _payment_output(params, instrument.wallet, ctx)
+        if instrument is None:
+            output, amount = _billing_output(params, user, ctx)
+        else:
+            output, amount = _payment_output(params, instrument.wallet, ctx)
         _debit(session, amount, ctx.now)
         payment_id = ctx.ids.uuid4()
+        key = proof_key(output)
+        if key is not None:
+            member = _INPUT_MEMBER[params["paymentType"]]
+            self.issued[key] = IssuedProof(
+                payment_id, params["paymentType"], params["paymentInput"][member], amount
+            )
         self.payments.append(
             PaymentRecord(
                 process_payment_id=payment_id,
                 payment_session_id=session.session_id,
-                payment_instrument_id=instrument.instrument_id,
+                payment_instrument_id=params["paymentInstrumentId"],
                 payment_manager_arn=session.manager_arn,
                 user_id=user,
                 payment_type=params["paymentType"],
@@ -211,7 +225,7 @@ class PaymentsBackend:
             "processPaymentId": payment_id,
             "paymentManagerArn": session.manager_arn,
             "paymentSessionId": session.session_id,
-            "paymentInstrumentId": instrument.instrument_id,
+            "paymentInstrumentId": params["paymentInstrumentId"],
             "paymentType": params["paymentType"],
             "status": "PROOF_GENERATED",
             "paymentOutput": output,
@@ -233,6 +247,9 @@ def _payment_output(
     if member not in payment_input:
         message = f"paymentType {payment_type} requires paymentInput.{member}"
         raise validation_error(message, fields=[("paymentInput", message)])
+    if member == "awsBillingX402":
+        message = f"AWS_BILLING_X402 payments use the instrument {AWS_BILLING_INSTRUMENT}"
+        raise validation_error(message, fields=[("paymentInstrumentId", message)])
     address, network = str(wallet["walletAddress"]), str(wallet["network"])
     if member == "cryptoX402":
         offer = read_x402(payment_input[member])
@@ -245,6 +262,16 @@ def _payment_output(
         "paymentCredential": mpp_credential(challenge, wallet=address, ids=ctx.ids),
     }
     return {"mpp": output}, challenge.amount.usd
+
+
+def _billing_output(
+    params: Mapping[str, Any], user: str, ctx: CallContext
+) -> tuple[dict[str, Any], Decimal]:
+    payment_input = params["paymentInput"]
+    if params["paymentType"] != "AWS_BILLING_X402" or "awsBillingX402" not in payment_input:
+        message = f"{AWS_BILLING_INSTRUMENT} pays only AWS_BILLING_X402 payments"
+        raise validation_error(message, fields=[("paymentInstrumentId", message)])
+    return aws_billing_output(payment_input["awsBillingX402"], user, ctx)
 
 
 def _debit(session: Session, amount: Decimal, now: datetime) -> None:

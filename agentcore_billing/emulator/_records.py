@@ -28,6 +28,8 @@ class RequestRecord:
     committed: bool
     received_at: datetime
     params: Mapping[str, Any] = field(repr=False, compare=False)
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    """The request's headers (names lower-cased), as received."""
 
 
 @dataclass(frozen=True)

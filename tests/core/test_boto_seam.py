@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import boto3
 import pytest
 
-from agentcore_billing import ConfigurationError
+from agentcore_billing import ConfigurationError, MeteringClient, PaymentsClient
 from agentcore_billing._core.seam import USER_AGENT_EXTRA, LazyClient, library_config
+from tests.support import ARN
+from tests.support.guard import ALLOWED
 
 
 def test_nothing_is_built_until_first_use() -> None:
@@ -55,3 +58,20 @@ def test_user_config_merges_over_ours() -> None:
     merged = library_config(Config(read_timeout=5))
     assert merged.read_timeout == 5
     assert merged.retries == {"total_max_attempts": 1, "mode": "standard"}
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: PaymentsClient(ARN, region_name="us-east-1", retry=5),
+        lambda: MeteringClient(region_name="us-east-1", retry="fast"),
+        lambda: MeteringClient(region_name="us-east-1", window=True),
+    ],
+    ids=["payments-retry", "metering-retry", "metering-window"],
+)
+def test_constructor_config_types_are_checked(build: Callable[[], Any]) -> None:
+    """retry= and window= used to be kept unchecked: PaymentsClient(retry=5) worked until
+    the first throttle, then raised AttributeError mid-retry; MeteringClient(window=True)
+    raised AttributeError on every batch."""
+    with pytest.raises(ALLOWED):
+        build()

@@ -113,11 +113,16 @@ def test_str_leads_with_operation_and_request_id() -> None:
 
 def test_outcome_unknown_is_spelled_out_with_the_token() -> None:
     err = acb.TransportError(
-        operation="ProcessPayment", code="ReadTimeoutError", client_token="t-1"
+        operation="ProcessPayment",
+        code="ReadTimeoutError",
+        client_token="t-1",
+        outcome_unknown=True,
     )
-    err.outcome_unknown = True
-    assert "outcome is unknown" in str(err)
-    assert "'t-1'" in str(err)
+    assert str(err) == (
+        "ProcessPayment: ReadTimeoutError; the outcome is unknown: replay the call with "
+        "client_token='t-1' to complete it exactly once"
+    )
+    assert err.args == (str(err),)
 
 
 def test_errors_survive_pickling() -> None:
@@ -132,3 +137,51 @@ def test_input_errors_are_value_errors_naming_field_rule_and_value() -> None:
     err = acb.InvalidInputError("expiry_time_in_minutes", "must be 15..480", "5")
     assert isinstance(err, ValueError)
     assert str(err) == "expiry_time_in_minutes: must be 15..480 (got 5)"
+
+
+def test_the_field_list_is_the_constructor_and_the_docstring_says_the_same() -> None:
+    assert acb.ServiceError.FIELDS == (
+        "operation",
+        "code",
+        "message",
+        "http_status",
+        "request_id",
+        "retryable",
+        "client_token",
+        "outcome_unknown",
+        "earlier_attempt_unanswered",
+    )
+    doc = acb.ServiceError.__doc__ or ""
+    attributes = doc.split("Attributes:")[1].split("Example:")[0]
+    documented = [line.split(":")[0].strip() for line in attributes.splitlines() if ": " in line]
+    documented = [name for name in documented if name.isidentifier()]
+    assert tuple(documented) == acb.ServiceError.FIELDS
+
+
+def test_flags_are_final_at_construction_and_survive_pickling() -> None:
+    err = acb.ResourceNotFoundError(
+        operation="DeletePaymentSession",
+        code="ResourceNotFoundException",
+        outcome_unknown=True,
+        earlier_attempt_unanswered=True,
+    )
+    assert err.args == (str(err),)
+    clone = pickle.loads(pickle.dumps(err))
+    assert type(clone) is acb.ResourceNotFoundError
+    assert clone.fields() == err.fields()
+    assert str(clone) == str(err)
+    changed = err.replace(outcome_unknown=False)
+    assert (changed.outcome_unknown, err.outcome_unknown) == (False, True)
+    assert changed.args == (str(changed),) and "unknown" not in str(changed)
+
+
+def test_messages_are_bounded_to_a_few_kilobytes() -> None:
+    huge = "x" * 1_000_000
+    err = acb.ServiceValidationError(
+        operation="ProcessPayment", code="ValidationException", message=huge
+    )
+    assert len(str(err)) < 2_200
+    assert str(err).endswith("... (998000 more characters)")
+    refused = acb.InvalidInputError("payment", huge, huge)
+    assert len(str(refused)) < 2_500
+    assert refused.value is not None and refused.value.endswith("(999800 more characters)")

@@ -154,3 +154,11 @@ def test_from_wire_refuses_what_is_not_an_amount_shape() -> None:
         Money.from_wire(5)  # type: ignore[arg-type]
     with pytest.raises(ValidationError):
         Money.from_wire({"value": 5.5, "currency": "USD"})
+
+
+@pytest.mark.parametrize("amount", ["1E+39", "1E+999999", "1E-999999"])
+def test_money_magnitude_is_capped(amount: str) -> None:
+    """Money capped the number of digits at 38 but not the exponent: Decimal('1E+999999')
+    was accepted and to_wire() wrote a 1,000,000-character amount."""
+    with pytest.raises(ValidationError):
+        Money.usd(Decimal(amount))

@@ -3,34 +3,22 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from agentcore_billing import MeteringClient, RetryPolicy
 from agentcore_billing._core.redaction import WITHHELD
 from agentcore_billing.testing import CannedResponder
+from tests.support import metering_boto_client
 
 CANARY_TOKEN = "canary-registration-token-5f1e"
 CANARY_ACCOUNT = "999988887777"
 
 
-def _client() -> Any:
-    return boto3.client(
-        "meteringmarketplace",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
-
-
 def test_bodies_are_withheld_from_botocore_debug_logs_during_our_calls(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    client = _client()
+    client = metering_boto_client()
     responder = CannedResponder().attach(client)
     responder.queue("ResolveCustomer", 200, {"CustomerAWSAccountId": CANARY_ACCOUNT})
     caplog.set_level(logging.DEBUG)
@@ -44,8 +32,8 @@ def test_bodies_are_withheld_from_botocore_debug_logs_during_our_calls(
 
 
 def test_other_code_keeps_botocores_usual_logs(caplog: pytest.LogCaptureFixture) -> None:
-    MeteringClient(client=_client())  # installs the filter
-    client = _client()
+    MeteringClient(client=metering_boto_client())  # installs the filter
+    client = metering_boto_client()
     CannedResponder().attach(client).queue(
         "ResolveCustomer", 200, {"CustomerAWSAccountId": CANARY_ACCOUNT}
     )

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import datetime, timezone
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
 from botocore.stub import Stubber
 from pydantic import ValidationError
@@ -23,21 +20,20 @@ from agentcore_billing import (
     ThrottlingError,
     TransportError,
     client_token_from_key,
+    new_client_token,
 )
 from agentcore_billing._core.clock import ManualClock
 from agentcore_billing._core.engine import Invoker
 from agentcore_billing._core.idempotency import (
     METER_USAGE_TOKEN,
     PAYMENTS_TOKEN,
-    new_client_token,
     resolve_client_token,
 )
 from agentcore_billing._core.retry import Retrier, is_retryable
 from agentcore_billing._core.seam import LazyClient
 from agentcore_billing.testing import CannedResponder
+from tests.support import ARN, NOW, payments_boto_client
 
-ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:payment-manager/shop-abcdef1234"
-NOW = datetime(2026, 11, 23, 10, tzinfo=timezone.utc)
 SESSION = {
     "paymentSessionId": "payment-session-abcdefghij12345",
     "paymentManagerArn": ARN,
@@ -46,16 +42,6 @@ SESSION = {
     "createdAt": NOW,
     "updatedAt": NOW,
 }
-
-
-def _client() -> Any:
-    return boto3.client(
-        "bedrock-agentcore",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
 
 
 def _invoker(client: Any, clock: ManualClock, **policy: Any) -> Invoker:
@@ -71,7 +57,7 @@ def _create(invoker: Invoker, token: str) -> dict[str, Any]:
 
 
 def test_throttle_then_500_then_success_reuses_one_token() -> None:
-    client, clock = _client(), ManualClock()
+    client, clock = payments_boto_client(), ManualClock()
     token = resolve_client_token(None, PAYMENTS_TOKEN)
     expected = {"paymentManagerArn": ARN, "expiryTimeInMinutes": 60, "clientToken": token}
     with Stubber(client) as stub:
@@ -93,7 +79,7 @@ def test_throttle_then_500_then_success_reuses_one_token() -> None:
 
 
 def test_transport_errors_are_retried_with_the_same_token_then_marked_unknown() -> None:
-    client, clock = _client(), ManualClock()
+    client, clock = payments_boto_client(), ManualClock()
     seen_tokens: list[str] = []
 
     def refuse(request: Any, **_: Any) -> None:
@@ -115,7 +101,7 @@ def test_transport_errors_are_retried_with_the_same_token_then_marked_unknown() 
 
 
 def test_transport_error_then_success_over_the_real_wire_path() -> None:
-    client, clock = _client(), ManualClock()
+    client, clock = payments_boto_client(), ManualClock()
     responder = CannedResponder().attach(client)
     responder.queue_error(
         "CreatePaymentSession", EndpointConnectionError(endpoint_url="https://example.invalid")
@@ -137,7 +123,7 @@ def test_transport_error_then_success_over_the_real_wire_path() -> None:
     ],
 )
 def test_permanent_errors_are_never_retried(code: str, status: int, cls: type[Exception]) -> None:
-    client, clock = _client(), ManualClock()
+    client, clock = payments_boto_client(), ManualClock()
     with Stubber(client) as stub:
         stub.add_client_error("create_payment_session", code, "no", status)
         with pytest.raises(cls) as info:
@@ -148,7 +134,7 @@ def test_permanent_errors_are_never_retried(code: str, status: int, cls: type[Ex
 
 
 def test_exhausted_5xx_on_a_mutating_call_is_outcome_unknown() -> None:
-    client, clock = _client(), ManualClock()
+    client, clock = payments_boto_client(), ManualClock()
     token = new_client_token()
     with Stubber(client) as stub:
         for _ in range(2):
@@ -159,7 +145,7 @@ def test_exhausted_5xx_on_a_mutating_call_is_outcome_unknown() -> None:
 
 
 def test_deadline_stops_before_a_wait_that_would_cross_it() -> None:
-    client, clock = _client(), ManualClock()
+    client, clock = payments_boto_client(), ManualClock()
     with Stubber(client) as stub:
         for _ in range(3):
             stub.add_client_error("create_payment_session", "ThrottlingException", "x", 429)
@@ -172,7 +158,7 @@ def test_deadline_stops_before_a_wait_that_would_cross_it() -> None:
 def test_retries_are_logged_at_debug_with_attempt_and_request_id(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    client, clock = _client(), ManualClock()
+    client, clock = payments_boto_client(), ManualClock()
     caplog.set_level(logging.DEBUG, logger="agentcore_billing")
     with Stubber(client) as stub:
         stub.add_client_error("create_payment_session", "ThrottlingException", "x", 429)
@@ -251,3 +237,10 @@ class TestTokens:
         assert PAYMENTS_TOKEN.check(token) and METER_USAGE_TOKEN.check(token)
         with pytest.raises(InvalidInputError):
             client_token_from_key("")
+
+
+def test_unencodable_idempotency_key_is_an_input_error() -> None:
+    """client_token_from_key used to raise UnicodeEncodeError (from uuid5) for a key
+    holding a lone surrogate."""
+    with pytest.raises(InvalidInputError):
+        client_token_from_key("order-\ud800")

@@ -5,14 +5,12 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from agentcore_billing import MppPayment, RetryPolicy, X402Payment
 from agentcore_billing.emulator import Emulator, FaultConfig, RequestRecord
-
-NOW = datetime(2026, 11, 23, 10, 30, tzinfo=timezone.utc)
-"""Start of every test's fake clock (mid-month, mid-morning: no window edge nearby)."""
+from tests.support import NOW
 
 FAST_RETRY = RetryPolicy(max_attempts=8, initial_delay=0.001, max_delay=0.01, deadline=None)
 """Quick back-off; on the fake clock it costs no real time anyway."""

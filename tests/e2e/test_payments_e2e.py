@@ -399,3 +399,43 @@ def test_instrument_create_replayed_after_a_dropped_answer_is_one_instrument(
     stranger = make_payments(emu, user_id="someone-else")
     with pytest.raises(ResourceNotFoundError):
         stranger.get_payment_instrument(created.payment_instrument_id)
+
+
+def test_a_session_whose_create_answer_was_lost_is_deleted_before_the_error(
+    emu: Emulator, make_payments: Callable[..., PaymentsClient]
+) -> None:
+    payments = make_payments(emu, retry=RetryPolicy.none())
+    before = {s.payment_session_id for s in payments.list_payment_sessions()}
+    drop = FaultConfig(drop_after_commit_rate=1.0)
+    fail_first_attempt(payments.client, emu, "CreatePaymentSession", drop)
+    entered = []
+    with (
+        pytest.raises(TransportError) as caught,
+        payments.payment_session(expiry_time_in_minutes=480, max_spend=Money.usd("5")),
+    ):
+        entered.append(True)
+    assert entered == []
+    assert caught.value.outcome_unknown
+    creates = of(emu, "CreatePaymentSession")
+    assert len(creates) == 2  # the lost attempt, then the replay with the same token
+    assert creates[0].client_token == creates[1].client_token == caught.value.client_token
+    [deleted] = of(emu, "DeletePaymentSession")
+    assert deleted.status == 200
+    assert {s.payment_session_id for s in payments.list_payment_sessions()} == before
+
+
+def test_a_delete_whose_answer_was_lost_is_flagged_outcome_unknown(
+    emu: Emulator, make_payments: Callable[..., PaymentsClient]
+) -> None:
+    payments = make_payments(emu, retry=RetryPolicy.none())
+    session = payments.create_payment_session(expiry_time_in_minutes=30)
+    drop = FaultConfig(drop_after_commit_rate=1.0)
+    fail_first_attempt(payments.client, emu, "DeletePaymentSession", drop)
+    with pytest.raises(TransportError) as caught:
+        payments.delete_payment_session(session.payment_session_id)
+    assert caught.value.outcome_unknown and caught.value.client_token is None
+    assert str(caught.value).endswith(
+        "the outcome is unknown: the request may have taken effect unanswered"
+    )
+    with pytest.raises(ResourceNotFoundError):  # it was deleted, though unanswered
+        payments.get_payment_session(session.payment_session_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any
 
 import boto3
@@ -15,7 +14,6 @@ from botocore.exceptions import ClientError
 
 from agentcore_billing.emulator import Emulator
 
-NOW = datetime(2026, 11, 23, 10, 30, tzinfo=timezone.utc)
 MANAGER_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:payment-manager/shop-abcdef1234"
 OTHER_MANAGER_ARN = (
     "arn:aws:bedrock-agentcore:us-east-1:123456789012:payment-manager/other-abcdef1234"

@@ -12,8 +12,9 @@ from agentcore_billing.emulator import (
     parse_fault_specs,
     parse_quotas,
 )
+from tests.support import NOW
 
-from .helpers import MANAGER_ARN, NOW, TOKEN_A, USER, client, error_of, new_session
+from .helpers import MANAGER_ARN, TOKEN_A, USER, client, error_of, new_session
 
 LICENSE = "arn:aws:license-manager::111122223333:license:l-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 

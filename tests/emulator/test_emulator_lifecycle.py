@@ -11,8 +11,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from agentcore_billing.emulator import NO_QUOTAS, Emulator, FaultConfig, serve
+from tests.support import NOW
 
-from .helpers import MANAGER_ARN, NOW, TOKEN_A, USER, client, error_of, new_session, x402_input
+from .helpers import MANAGER_ARN, TOKEN_A, USER, client, error_of, new_session, x402_input
 
 
 def _port(url):

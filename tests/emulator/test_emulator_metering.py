@@ -7,7 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from .helpers import NOW, error_of
+from tests.support import NOW
+
+from .helpers import error_of
 
 LIC_A = "arn:aws:license-manager::111122223333:license:l-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 LIC_B = "arn:aws:license-manager::444455556666:license:l-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"

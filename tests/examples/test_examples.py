@@ -81,3 +81,14 @@ def test_an_example_runs_as_a_script_with_its_own_emulator() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "session closed" in result.stdout
+
+
+def test_agent_pays_for_api(emulator: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
+    settlements = _load("agent_pays_for_api").main(emulator)
+    assert [s.success for s in settlements] == [True, True, True]
+    assert [p.amount for p in emulator.payments()] == [Decimal("0.01")] * 3
+    assert [r.status for r in emulator.seller_requests()] == [402, 200] * 3 + [402]
+    out = capsys.readouterr().out
+    assert "call 4: budget exhausted, nothing charged" in out
+    assert "spent 0.03 USD of 0.03 USD" in out
+    assert emulator.sessions() == ()

@@ -11,40 +11,23 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
-from botocore.config import Config
 from botocore.stub import Stubber
 
+from agentcore_billing import MeteringClient, RetryPolicy, UsageRecord
 from agentcore_billing._core.clock import ManualClock
-from agentcore_billing._core.retry import RetryPolicy
-from agentcore_billing._metering.client import MeteringClient
-from agentcore_billing._metering.records import UsageRecord
-
-NOW = datetime(2026, 11, 23, 10, 30, tzinfo=timezone.utc)
-LICENSE = "arn:aws:license-manager::123456789012:license:l-0123456789abcdef0123456789abcdef"
-PRODUCT = "prod-abc123"
+from tests.support import LICENSE, NOW, PRODUCT
+from tests.support import metering_boto_client as real_client
 
 Answer = tuple[int, dict[str, Any]]
 Policy = Callable[[dict[str, Any], int], Answer]
 """(request body, call number) -> (HTTP status, JSON body)."""
-
-
-def real_client() -> Any:
-    """A real meteringmarketplace client with one botocore attempt (our layer retries)."""
-    return boto3.client(
-        "meteringmarketplace",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
 
 
 def make_metering(

@@ -8,11 +8,8 @@ from typing import Any
 
 import pytest
 
-from agentcore_billing._core.errors import MeteringFailuresError
-from agentcore_billing._core.retry import RetryPolicy
+from agentcore_billing import MeteringFailuresError, MeteringOutcome, RetryPolicy, UsageAllocation
 from agentcore_billing._metering.packing import MAX_REQUEST_BYTES, bisection_bound
-from agentcore_billing._metering.records import UsageAllocation
-from agentcore_billing._metering.results import MeteringOutcome
 
 OK = MeteringOutcome.SUCCESS
 

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from agentcore_billing._core.errors import InvalidInputError
-from agentcore_billing._metering.results import MeteringOutcome
+from agentcore_billing import InvalidInputError, MeteringOutcome
 
 OK = MeteringOutcome.SUCCESS
 

@@ -9,6 +9,7 @@ import botocore.session
 import pytest
 from botocore.serialize import create_serializer
 
+from agentcore_billing import UsageAllocation, UsageRecord
 from agentcore_billing._metering.matching import Matcher, match_keys, quantity_value
 from agentcore_billing._metering.packing import (
     MAX_RECORDS_PER_REQUEST,
@@ -20,7 +21,6 @@ from agentcore_billing._metering.packing import (
     request_size,
     wire_json,
 )
-from agentcore_billing._metering.records import UsageAllocation, UsageRecord
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 LICENSE = "arn:aws:license-manager::123456789012:license:l-0123456789abcdef"

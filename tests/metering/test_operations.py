@@ -12,17 +12,17 @@ import pytest
 from botocore.stub import ANY
 from pydantic import ValidationError
 
-from agentcore_billing._core.errors import (
+from agentcore_billing import (
     DuplicateRequestError,
     ExpiredTokenError,
     InvalidInputError,
     InvalidTokenError,
+    MeteringClient,
+    RegisterUsageResult,
+    RetryPolicy,
     ThrottlingError,
+    UsageAllocation,
 )
-from agentcore_billing._core.retry import RetryPolicy
-from agentcore_billing._metering.client import MeteringClient
-from agentcore_billing._metering.records import UsageAllocation
-from agentcore_billing._metering.results import RegisterUsageResult
 
 CANARY = "reg-token-CANARY-7f3a9c1e5b"
 
@@ -214,7 +214,9 @@ def test_resolve_customer_never_leaks_the_token(
     for text in (str(err), repr(err), err.message, rendered, caplog.text):  # type: ignore[attr-defined]
         assert CANARY not in text
     assert "***" in err.message  # type: ignore[attr-defined]
-    assert err.__cause__ is None and err.__context__ is None
+    # Only a scrubbed stand-in of botocore's exception is chained; nothing as context.
+    assert type(err.__cause__).__name__ == "ScrubbedCause" and err.__context__ is None
+    assert CANARY not in str(err.__cause__)
     assert err.code == code  # type: ignore[attr-defined]
 
 
@@ -313,3 +315,17 @@ def test_client_escape_hatch_and_lazy_build(kit: Any) -> None:
     built = MeteringClient(region_name="eu-west-1")
     assert built.client.meta.region_name == "eu-west-1"
     assert built.client.meta.service_model.service_name == "meteringmarketplace"
+
+
+def test_a_short_echoed_token_is_masked_where_it_stands_and_nowhere_else(kit: Any) -> None:
+    client = kit.real_client()
+    metering, _ = kit.make_metering(client)
+    with kit.Stubber(client) as stub:
+        stub.add_client_error(
+            "resolve_customer",
+            "InvalidTokenException",
+            service_message="Registration token ab is invalid: a bad format",
+        )
+        with pytest.raises(InvalidTokenError) as caught:
+            metering.resolve_customer("ab")
+    assert caught.value.message == "Registration token '***' (2 chars) is invalid: a bad format"

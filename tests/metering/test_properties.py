@@ -12,8 +12,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agentcore_billing._core.retry import RetryPolicy
-from agentcore_billing._metering.results import MeteringOutcome
+from agentcore_billing import MeteringOutcome, RetryPolicy
 
 SETTINGS = settings(
     max_examples=40,

@@ -9,14 +9,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from agentcore_billing._core.errors import InvalidInputError
-from agentcore_billing._metering.records import (
-    MeterUsageInput,
-    UsageAllocation,
-    UsageRecord,
-    check_product_code,
-    coerce_quantity,
-)
+from agentcore_billing import InvalidInputError, MeteringOutcome, UsageAllocation, UsageRecord
+from agentcore_billing._metering.records import MeterUsageInput, check_product_code, coerce_quantity
+from tests.support.guard import ALLOWED, Guard, base_record, metering_on
 
 T = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 LICENSE = "arn:aws:license-manager::123456789012:license:l-0123456789abcdef"
@@ -237,3 +232,26 @@ def test_meter_usage_input_rules_and_wire() -> None:
             quantity=Decimal("1.5"),
             allocations=[UsageAllocation(quantity=Decimal("1"))],
         )
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime.min.replace(tzinfo=timezone(timedelta(hours=5))),
+        datetime.max.replace(tzinfo=timezone(timedelta(hours=-5))),
+    ],
+)
+def test_out_of_range_datetimes_are_input_errors(moment: datetime) -> None:
+    """Aware datetimes whose UTC equivalent does not exist.
+
+    Used to raise a raw OverflowError from the UTC normalisation (UsageRecord,
+    meter_usage) and to abort batch_meter_usage mid-stream instead of reporting the
+    record REJECTED.
+    """
+    metering = metering_on(Guard())
+    with pytest.raises(ValidationError):
+        UsageRecord(**base_record(timestamp=moment))
+    with pytest.raises(ALLOWED):
+        metering.meter_usage(timestamp=moment, dimension="d", quantity=1)
+    report = metering.batch_meter_usage([base_record(timestamp=moment)])
+    assert [r.outcome for r in report.results] == [MeteringOutcome.REJECTED]

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from agentcore_billing._core.errors import InvalidInputError
-from agentcore_billing._metering.window import METER_USAGE_MAX_AGE, TimeWindow
+from agentcore_billing import InvalidInputError, TimeWindow
+from agentcore_billing._metering.window import METER_USAGE_MAX_AGE
+from tests.support import NOW
 
-NOW = datetime(2026, 11, 23, 10, 30, tzinfo=timezone.utc)
 WINDOW = TimeWindow()
 
 
@@ -23,18 +23,26 @@ def test_defaults() -> None:
 
 def test_records_are_refused_24_hours_or_more_after_the_event() -> None:
     assert WINDOW.violation(NOW - timedelta(hours=24) + timedelta(seconds=1), NOW) is None
-    reason = WINDOW.violation(NOW - timedelta(hours=24), NOW)
-    assert reason is not None and "24h" in reason
-    assert WINDOW.violation(NOW - timedelta(days=3), NOW) is not None
+    assert WINDOW.violation(NOW - timedelta(hours=24), NOW) == (
+        "is 24h old; records are refused 24h or more after the event"
+    )
+    assert WINDOW.violation(NOW - timedelta(days=3), NOW) == (
+        "is 72h old; records are refused 24h or more after the event"
+    )
 
 
 def test_future_is_refused_as_the_service_refuses_it() -> None:
     assert WINDOW.violation(NOW, NOW) is None
-    reason = WINDOW.violation(NOW + timedelta(seconds=1), NOW)
-    assert reason is not None and "future" in reason
+    assert WINDOW.violation(NOW + timedelta(seconds=1), NOW) == (
+        "lies in the future (now 2026-11-23T10:30:00Z, allowed clock skew 0s); "
+        "the service refuses future usage"
+    )
     lenient = TimeWindow(max_clock_skew=timedelta(minutes=5))
     assert lenient.violation(NOW + timedelta(minutes=5), NOW) is None
-    assert lenient.violation(NOW + timedelta(minutes=5, seconds=1), NOW) is not None
+    assert lenient.violation(NOW + timedelta(minutes=5, seconds=1), NOW) == (
+        "lies in the future (now 2026-11-23T10:30:00Z, allowed clock skew 5m); "
+        "the service refuses future usage"
+    )
 
 
 @pytest.mark.parametrize(
@@ -50,21 +58,24 @@ def test_previous_month_closes_at_0600_utc_on_the_first(now: datetime, accepted:
     reason = WINDOW.violation(last_of_month, now)
     assert (reason is None) is accepted
     if not accepted:
-        assert reason is not None and "previous month (2026-11)" in reason
+        assert reason == "is from the previous month (2026-11): refused after 2026-12-01T06:00:00Z"
     # This month's records are unaffected at the same moment.
     assert WINDOW.violation(datetime(2026, 12, 1, 0, 30, tzinfo=timezone.utc), now) is None
 
 
 def test_january_first_closes_december() -> None:
     now = datetime(2027, 1, 1, 6, 30, tzinfo=timezone.utc)
-    assert WINDOW.violation(datetime(2026, 12, 31, 23, 0, tzinfo=timezone.utc), now) is not None
+    assert WINDOW.violation(datetime(2026, 12, 31, 23, 0, tzinfo=timezone.utc), now) == (
+        "is from the previous month (2026-12): refused after 2027-01-01T06:00:00Z"
+    )
 
 
 def test_other_timezones_are_compared_in_utc_and_naive_is_refused() -> None:
     tokyo = timezone(timedelta(hours=9))
     assert WINDOW.violation(NOW.astimezone(tokyo) - timedelta(hours=1), NOW) is None
-    reason = WINDOW.violation(datetime(2026, 11, 23, 10, 0), NOW)
-    assert reason is not None and "timezone-aware" in reason
+    assert WINDOW.violation(datetime(2026, 11, 23, 10, 0), NOW) == (
+        "must be timezone-aware (naive datetimes are ambiguous)"
+    )
 
 
 def test_narrowed_for_meter_usage_and_check_raises_naming_the_field() -> None:
@@ -107,3 +118,17 @@ def test_span_accepts_exactly_what_violation_accepts(now: datetime) -> None:
             ts = (mark + timedelta(microseconds=offset)).astimezone(timezone.utc)
             accepted = too_old < ts and floor <= ts <= latest
             assert accepted == (WINDOW.violation(ts, now) is None), ts
+
+
+@pytest.mark.parametrize("field", ["max_age", "max_clock_skew", "month_end_grace"])
+def test_bounds_are_capped_at_366_days(field: str) -> None:
+    """timedelta.max used to be accepted, then raise OverflowError from violation()."""
+    with pytest.raises(ValidationError) as caught:
+        TimeWindow(**{field: timedelta.max})
+    [error] = caught.value.errors()
+    assert (error["loc"], error["type"]) == ((field,), "less_than_equal")
+    longest = TimeWindow(**{field: timedelta(days=366)})
+    assert getattr(longest, field) == timedelta(days=366)
+    # The longest allowed bound still leaves violation() arithmetic in range.
+    for moment in (NOW - timedelta(hours=1), NOW + timedelta(hours=1)):
+        longest.violation(moment, NOW)

@@ -9,22 +9,16 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.stub import Stubber
 from pydantic import ValidationError
 
+from agentcore_billing import InvalidInputError, PaymentsClient, RetryPolicy
 from agentcore_billing._core.clock import ManualClock
-from agentcore_billing._core.errors import InvalidInputError
-from agentcore_billing._core.retry import RetryPolicy
-from agentcore_billing._payments.client import PaymentsClient
-
-ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:payment-manager/shop-abcdef1234"
-NOW = datetime(2026, 11, 23, 10, tzinfo=timezone.utc)
+from tests.support import ARN, NOW
+from tests.support import payments_boto_client as real_client
 
 
 class Wire:
@@ -84,17 +78,6 @@ class Wire:
             "createdAt": NOW,
             "updatedAt": NOW,
         }
-
-
-def real_client() -> Any:
-    """A real bedrock-agentcore client with botocore's own retries off."""
-    return boto3.client(
-        "bedrock-agentcore",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
 
 
 EXACT_RETRY = RetryPolicy(

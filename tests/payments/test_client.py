@@ -8,10 +8,11 @@ import boto3
 import pytest
 from pydantic import ValidationError
 
-from agentcore_billing._core.retry import RetryPolicy
-from agentcore_billing._payments.client import PaymentsClient
-
-ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:payment-manager/shop-abcdef1234"
+from agentcore_billing import PaymentsClient, RetryPolicy
+from agentcore_billing.emulator import Emulator
+from tests.support import ARN
+from tests.support.emulated import FakeTime, payments_client
+from tests.support.guard import ALLOWED
 
 
 @pytest.mark.parametrize(
@@ -100,3 +101,30 @@ def test_public_methods_are_typed_and_keyword_only_after_the_id():
         positional = [p for p in parameters if p.kind is not inspect.Parameter.KEYWORD_ONLY]
         assert len(positional) == (1 if name in positional_ok else 0), name
         assert all(p.kind is not inspect.Parameter.VAR_KEYWORD for p in parameters), name
+
+
+HEADER_CASES = [
+    ("user_id", "user\ud800"),
+    ("user_id", "a\nb"),
+    ("user_id", "a\r\nX-Injected: 1"),
+    ("user_id", "x\x00y"),
+    ("agent_name", "agent\ud800"),
+    ("agent_name", "agent\r\n"),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), HEADER_CASES)
+def test_header_values_are_refused_before_sending(name: str, value: str) -> None:
+    """userId/agentName travel as HTTP headers.
+
+    Used to be checked for length only: a lone surrogate escaped as a raw AttributeError
+    from botocore's SigV4 signer; CR/LF failed in http.client and came back as a
+    retried TransportError marked outcome_unknown although nothing was sent; NUL was
+    sent. Over real HTTP, against the emulator.
+    """
+    fake = FakeTime()
+    with Emulator(clock=fake.now) as emu:
+        payments = payments_client(emu, fake, user_id="rely-user")
+        with pytest.raises(ALLOWED):
+            payments.create_payment_session(expiry_time_in_minutes=60, **{name: value})
+        assert emu.requests() == ()

@@ -9,20 +9,18 @@ import pytest
 from botocore.stub import ANY
 from pydantic import SecretStr
 
-from agentcore_billing._payments.models.instrument import (
-    PaymentInstrument,
-    PaymentInstrumentSummary,
-    TokenBalance,
-)
-from agentcore_billing._payments.models.linked import (
+from agentcore_billing import (
     DeveloperJwtLinkedAccount,
     EmailLinkedAccount,
     EmbeddedCryptoWallet,
     OAuth2LinkedAccount,
+    PaymentInstrument,
+    PaymentInstrumentSummary,
     SmsLinkedAccount,
+    TokenBalance,
 )
+from tests.support import ARN
 
-ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:payment-manager/shop-abcdef1234"
 INSTRUMENT_ID = "payment-instrument-abcdefghij12345"
 CONNECTOR_ID = "coinbase-abcdef1234"
 TOKEN = "replayable-token-0000-1111-2222-3333"

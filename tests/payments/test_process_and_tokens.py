@@ -9,22 +9,20 @@ import pytest
 from botocore.stub import ANY
 from pydantic import Secret, SecretStr
 
-from agentcore_billing._payments.models.payment import (
+from agentcore_billing import (
+    CoinbaseCdpToken,
+    CoinbaseCdpTokenRequest,
     MppPayment,
     MppPaymentOutput,
     PaymentResult,
-    X402Payment,
-    X402PaymentOutput,
-)
-from agentcore_billing._payments.models.token import (
-    CoinbaseCdpToken,
-    CoinbaseCdpTokenRequest,
     ResourcePaymentToken,
     StripePrivyToken,
     StripePrivyTokenRequest,
+    X402Payment,
+    X402PaymentOutput,
 )
+from tests.support import ARN
 
-ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:payment-manager/shop-abcdef1234"
 SESSION_ID = "payment-session-abcdefghij12345"
 INSTRUMENT_ID = "payment-instrument-abcdefghij12345"
 TOKEN = "replayable-token-0000-1111-2222-3333"

@@ -10,16 +10,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from agentcore_billing._core.money import Money
+from agentcore_billing import Money, TokenBalance
 from agentcore_billing._payments.models.enums import CONNECTOR_ID, INSTRUMENT_ID, SESSION_ID
-from agentcore_billing._payments.models.instrument import TokenBalance
 from agentcore_billing._payments.models.requests import (
     CreatePaymentSessionInput,
     GetPaymentInstrumentInput,
     GetPaymentSessionInput,
 )
+from tests.support import ARN
 
-ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:payment-manager/shop-abcdef1234"
 SESSION_PATTERN = re.compile(r"payment-session-[0-9a-zA-Z-]{15}")
 INSTRUMENT_PATTERN = re.compile(r"payment-instrument-[0-9a-zA-Z-]{15}")
 

@@ -12,20 +12,20 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
 
-from agentcore_billing._core.errors import (
+from agentcore_billing import (
+    EmbeddedCryptoWallet,
     InternalServerError,
+    Money,
+    MppPayment,
+    PaymentsClient,
     ResourceNotFoundError,
+    RetryPolicy,
     ServiceValidationError,
     TransportError,
 )
 from agentcore_billing._core.idempotency import PAYMENTS_TOKEN
-from agentcore_billing._core.money import Money
-from agentcore_billing._core.retry import RetryPolicy
-from agentcore_billing._payments.client import PaymentsClient
-from agentcore_billing._payments.models.linked import EmbeddedCryptoWallet
-from agentcore_billing._payments.models.payment import MppPayment
+from tests.support import ARN
 
-ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:payment-manager/shop-abcdef1234"
 SESSION_ID = "payment-session-abcdefghij12345"
 INSTRUMENT_ID = "payment-instrument-abcdefghij12345"
 EXACT_RETRY = RetryPolicy(

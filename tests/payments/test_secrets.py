@@ -3,30 +3,34 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from agentcore_billing._core.errors import ServiceError
-from agentcore_billing._payments.models.linked import (
+from agentcore_billing import (
+    CoinbaseCdpTokenRequest,
     EmailLinkedAccount,
     EmbeddedCryptoWallet,
+    InvalidInputError,
+    MppPayment,
     OAuth2LinkedAccount,
+    PaymentsClient,
+    RetryPolicy,
+    ServiceError,
     SmsLinkedAccount,
+    StripePrivyTokenRequest,
+    X402Payment,
 )
-from agentcore_billing._payments.models.payment import MppPayment, X402Payment
 from agentcore_billing._payments.models.requests import (
     CreatePaymentInstrumentInput,
     ProcessPaymentInput,
     ResourcePaymentTokenInput,
 )
-from agentcore_billing._payments.models.token import (
-    CoinbaseCdpTokenRequest,
-    StripePrivyTokenRequest,
-)
+from agentcore_billing.testing import emulator_session
+from tests.support import ARN
 
-ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:payment-manager/shop-abcdef1234"
 SESSION_ID = "payment-session-abcdefghij12345"
 INSTRUMENT_ID = "payment-instrument-abcdefghij12345"
 CONNECTOR_ID = "coinbase-abcdef1234"
@@ -188,3 +192,29 @@ def test_service_errors_and_retry_logs_carry_no_secret(payments, stubber, caplog
         )
     _assert_hidden(str(caught.value) + repr(caught.value) + caplog.text)
     assert "retrying ProcessPayment" in caplog.text
+
+
+def test_bytes_in_an_x402_payload_never_show_through_the_chained_cause():
+    # botocore's own validation refuses the bytes before anything is sent (nothing
+    # listens on port 9).
+    payments = PaymentsClient(
+        ARN,
+        session=emulator_session(),
+        endpoint_url="http://127.0.0.1:9",
+        retry=RetryPolicy.none(),
+    )
+    secret = b"SIGNATURE-BYTES-0123456789abcdef"
+    payment = X402Payment(version="1", payload={"scheme": "exact", "signature": secret})
+    with pytest.raises(InvalidInputError) as caught:
+        payments.process_payment(
+            payment_session_id="payment-session-abcdefghij12345",
+            payment_instrument_id="payment-instrument-abcdefghij12345",
+            payment=payment,
+        )
+    error = caught.value
+    rendered = "".join(traceback.format_exception(error))
+    assert "SIGNATURE-BYTES" not in rendered
+    assert error.__context__ is None
+    assert type(error.__cause__).__name__ == "ScrubbedCause"
+    assert "botocore.exceptions.ParamValidationError" in str(error.__cause__)
+    assert "signature" in str(error)  # the field is named, its value is not

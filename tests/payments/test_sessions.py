@@ -9,17 +9,21 @@ from typing import Any
 import pytest
 from botocore.stub import ANY
 
-from agentcore_billing._core.errors import AccessDeniedError, InvalidInputError
+from agentcore_billing import (
+    AccessDeniedError,
+    InvalidInputError,
+    Money,
+    PaymentSession,
+    PaymentSessionSummary,
+)
 from agentcore_billing._core.idempotency import PAYMENTS_TOKEN
-from agentcore_billing._core.money import Money
-from agentcore_billing._payments.models.session import PaymentSession, PaymentSessionSummary
+from tests.support import ARN, NOW
 
-ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:payment-manager/shop-abcdef1234"
 TOKEN = "replayable-token-0000-1111-2222-3333"
 LIMITS = {"maxSpendAmount": {"value": "5.00", "currency": "USD"}}
 AVAILABLE = {
     "availableSpendAmount": {"value": "3.75", "currency": "USD"},
-    "updatedAt": datetime(2026, 11, 23, 10, 5, tzinfo=timezone.utc),
+    "updatedAt": NOW + timedelta(minutes=5),
 }
 
 
@@ -108,7 +112,7 @@ def test_get_ignores_unknown_fields_and_normalises_timestamps(payments, boto_cli
         "get_payment_session",
         {
             "paymentSession": wire.session(
-                createdAt=datetime(2026, 11, 23, 12, tzinfo=plus_two),
+                createdAt=NOW.astimezone(plus_two),
                 limits=LIMITS,
                 availableLimits=AVAILABLE,
             )

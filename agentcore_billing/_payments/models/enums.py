@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import AfterValidator, ConfigDict, SecretStr, ValidationInfo
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, SecretStr, ValidationInfo
 
 from agentcore_billing._core.models import InputModel, mask_secret
 
@@ -26,7 +26,7 @@ CryptoNetwork = Literal["ETHEREUM", "SOLANA"]
 BalanceToken = Literal["USDC"]
 """A token whose balance can be read (``InstrumentBalanceToken``)."""
 
-PaymentType = Literal["CRYPTO_X402", "MPP"]
+PaymentType = Literal["CRYPTO_X402", "MPP", "AWS_BILLING_X402"]
 """How a payment is made; derived from the payment input's class."""
 
 PaymentStatus = Literal["PROOF_GENERATED"]
@@ -130,12 +130,18 @@ INSTRUMENT_ID = StringRule(
     "a payment instrument id ('payment-instrument-' and 15 more)", 34, 34,
     r"payment-instrument-[0-9a-zA-Z-]{15}",
 )  # fmt: skip
+PAYING_INSTRUMENT_ID = StringRule(
+    "a payment instrument id ('payment-instrument-' and 15 more, or the AWS Billing one)",
+    34, 35, r"payment-instrument-[0-9a-zA-Z-]{15}|aws\.agentcorepayments\.awsbilling\.v1",
+)  # fmt: skip
 CONNECTOR_ID = StringRule("a payment connector id", 12, 211, r"([0-9a-z][-]?){1,100}-[0-9a-z]{10}")
 # userId and agentName travel as HTTP headers: only visible ASCII and spaces survive
 # signing and the wire unchanged (no CR/LF injection, no surrogates, no NUL).
 HEADER_SAFE = r"[\x20-\x7e]*"
 USER_ID = StringRule("a user id", 0, 120, HEADER_SAFE)
 AGENT_NAME = StringRule("an agent name", 0, 256, HEADER_SAFE)
+AWS_BILLING_INSTRUMENT = "aws.agentcorepayments.awsbilling.v1"
+"""The service-managed instrument AWS Billing x402 payments are made with."""
 VERSION = StringRule("a protocol version", 1, 10, r"[0-9]+")
 PERMIT2_LIMIT = StringRule("a Permit2 allowance limit", 1, 78, r"[0-9]+")
 WWW_AUTHENTICATE = StringRule("a WWW-Authenticate header value", 1, 16384)
@@ -161,10 +167,20 @@ SECRET_REQUEST_BODY = StringRule(
 ManagerArn = Annotated[str, AfterValidator(MANAGER_ARN)]
 PaymentSessionId = Annotated[str, AfterValidator(SESSION_ID)]
 PaymentInstrumentId = Annotated[str, AfterValidator(INSTRUMENT_ID)]
+PayingInstrumentId = Annotated[str, AfterValidator(PAYING_INSTRUMENT_ID)]
 PaymentConnectorId = Annotated[str, AfterValidator(CONNECTOR_ID)]
 UserId = Annotated[str, AfterValidator(USER_ID)]
 AgentName = Annotated[str, AfterValidator(AGENT_NAME)]
-Version = Annotated[str, AfterValidator(VERSION)]
+
+
+def _version_text(value: Any) -> Any:
+    # x402 carries its version as a JSON number (``"x402Version": 2``); the wire wants digits.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+Version = Annotated[str, BeforeValidator(_version_text), AfterValidator(VERSION)]
 Permit2Limit = Annotated[str, AfterValidator(PERMIT2_LIMIT)]
 WwwAuthenticateHeader = Annotated[str, AfterValidator(WWW_AUTHENTICATE)]
 EmailAddress = Annotated[SecretStr, AfterValidator(EMAIL)]

@@ -41,21 +41,29 @@ class PaymentInstrumentSummary(ResponseModel):
         'ACTIVE'
     """
 
-    payment_instrument_id: str = Field(alias="paymentInstrumentId")
+    payment_instrument_id: str = Field(
+        validation_alias="paymentInstrumentId", serialization_alias="paymentInstrumentId"
+    )
     """The instrument id, ``payment-instrument-`` and 15 more characters."""
-    payment_manager_arn: str = Field(alias="paymentManagerArn")
+    payment_manager_arn: str = Field(
+        validation_alias="paymentManagerArn", serialization_alias="paymentManagerArn"
+    )
     """The payment manager the instrument belongs to."""
-    payment_connector_id: str = Field(alias="paymentConnectorId")
+    payment_connector_id: str = Field(
+        validation_alias="paymentConnectorId", serialization_alias="paymentConnectorId"
+    )
     """The connector (payment provider integration) the instrument uses."""
-    user_id: str = Field(alias="userId")
+    user_id: str = Field(validation_alias="userId", serialization_alias="userId")
     """The end user who owns the instrument."""
-    payment_instrument_type: PaymentInstrumentType = Field(alias="paymentInstrumentType")
+    payment_instrument_type: PaymentInstrumentType = Field(
+        validation_alias="paymentInstrumentType", serialization_alias="paymentInstrumentType"
+    )
     """The kind of instrument."""
     status: PaymentInstrumentStatus | str  # open: the service adds statuses
     """Where the instrument is in its life cycle."""
-    created_at: WireDatetime = Field(alias="createdAt")
+    created_at: WireDatetime = Field(validation_alias="createdAt", serialization_alias="createdAt")
     """When the instrument was created (UTC)."""
-    updated_at: WireDatetime = Field(alias="updatedAt")
+    updated_at: WireDatetime = Field(validation_alias="updatedAt", serialization_alias="updatedAt")
     """When the instrument was last updated (UTC)."""
 
     @classmethod
@@ -110,7 +118,7 @@ class PaymentInstrument(PaymentInstrumentSummary):
 
 
 _SUMMARY_KEYS = tuple(
-    info.alias or name for name, info in PaymentInstrumentSummary.model_fields.items()
+    info.serialization_alias or name for name, info in PaymentInstrumentSummary.model_fields.items()
 )
 
 
@@ -129,7 +137,9 @@ class TokenBalance(ResponseModel):
         Decimal('1.500000')
     """
 
-    payment_instrument_id: str = Field(alias="paymentInstrumentId")
+    payment_instrument_id: str = Field(
+        validation_alias="paymentInstrumentId", serialization_alias="paymentInstrumentId"
+    )
     """The instrument the balance belongs to."""
     amount: str
     """The balance as the service sent it, in the token's smallest unit."""

@@ -41,7 +41,9 @@ class EmailLinkedAccount(SecretInputModel):
     wire_key: ClassVar[str] = "email"
     kind: Literal["email"] = "email"
     """Tells the linked-account kinds apart."""
-    email_address: EmailAddress = Field(alias="emailAddress")
+    email_address: EmailAddress = Field(
+        validation_alias="emailAddress", serialization_alias="emailAddress"
+    )
     """The address (secret)."""
 
     if TYPE_CHECKING:  # plain strings are accepted and wrapped as secrets
@@ -69,7 +71,9 @@ class SmsLinkedAccount(SecretInputModel):
     wire_key: ClassVar[str] = "sms"
     kind: Literal["sms"] = "sms"
     """Tells the linked-account kinds apart."""
-    phone_number: PhoneNumber = Field(alias="phoneNumber")
+    phone_number: PhoneNumber = Field(
+        validation_alias="phoneNumber", serialization_alias="phoneNumber"
+    )
     """The number in E.164 form, e.g. ``+14155550100`` (secret)."""
 
     if TYPE_CHECKING:  # plain strings are accepted and wrapped as secrets
@@ -130,7 +134,9 @@ class OAuth2LinkedAccount(SecretInputModel):
     """Which provider vouches for the user."""
     sub: OAuth2Text
     """The subject (``sub``) claim from the provider (secret)."""
-    email_address: EmailAddress | None = Field(default=None, alias="emailAddress")
+    email_address: EmailAddress | None = Field(
+        default=None, validation_alias="emailAddress", serialization_alias="emailAddress"
+    )
     """The user's email address at the provider (secret)."""
     name: OAuth2Text | None = None
     """The user's name at the provider (secret)."""
@@ -222,11 +228,17 @@ class EmbeddedCryptoWallet(SecretInputModel):
     wire_key: ClassVar[str] = "embeddedCryptoWallet"
     network: CryptoNetwork
     """The blockchain network of the wallet."""
-    linked_accounts: Sequence[LinkedAccount] = Field(alias="linkedAccounts", max_length=1)
+    linked_accounts: Sequence[LinkedAccount] = Field(
+        validation_alias="linkedAccounts", serialization_alias="linkedAccounts", max_length=1
+    )
     """How the end user authenticates to the wallet (the service takes at most one)."""
-    wallet_address: str | None = Field(default=None, alias="walletAddress")
+    wallet_address: str | None = Field(
+        default=None, validation_alias="walletAddress", serialization_alias="walletAddress"
+    )
     """The wallet's address on the network (set by the service)."""
-    redirect_url: RedirectUrl | None = Field(default=None, alias="redirectUrl")
+    redirect_url: RedirectUrl | None = Field(
+        default=None, validation_alias="redirectUrl", serialization_alias="redirectUrl"
+    )
     """Where the end user completes a provider step such as onboarding."""
 
     @field_validator("linked_accounts", mode="after")

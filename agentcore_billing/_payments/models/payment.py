@@ -7,13 +7,14 @@ values and never appear in reprs, logs or error messages.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, Secret, SecretStr, field_validator
 
 from agentcore_billing._core.models import ResponseModel, WireDatetime
 
 from .enums import (
+    AWS_BILLING_INSTRUMENT,
     WWW_AUTHENTICATE,
     PaymentStatus,
     PaymentType,
@@ -38,11 +39,13 @@ class X402Payment(SecretInputModel):
     payment_type: ClassVar[PaymentType] = "CRYPTO_X402"
     wire_key: ClassVar[str] = "cryptoX402"
     version: Version
-    """The x402 protocol version (``x402Version``), digits only, e.g. ``"2"``."""
+    """The x402 protocol version (``x402Version``): an int such as ``2`` or digits ``"2"``."""
     payload: Secret[dict[str, Any]]
     """The x402 payment payload document (secret)."""
     permit2_allowance_limit: Permit2Limit | None = Field(
-        default=None, alias="permit2AllowanceLimit"
+        default=None,
+        validation_alias="permit2AllowanceLimit",
+        serialization_alias="permit2AllowanceLimit",
     )
     """Permit2 allowance to approve first, in the asset's smallest unit ("upto" scheme only)."""
 
@@ -51,7 +54,7 @@ class X402Payment(SecretInputModel):
         def __init__(
             self,
             *,
-            version: str,
+            version: str | int,
             payload: dict[str, Any] | Secret[dict[str, Any]],
             permit2_allowance_limit: str | None = None,
         ) -> None: ...
@@ -80,9 +83,13 @@ class MppPayment(SecretInputModel):
     wire_key: ClassVar[str] = "mpp"
     version: Version
     """The MPP protocol version, e.g. ``"1"``."""
-    www_authenticate_headers: Sequence[str] = Field(alias="wwwAuthenticateHeaders")
+    www_authenticate_headers: Sequence[str] = Field(
+        validation_alias="wwwAuthenticateHeaders", serialization_alias="wwwAuthenticateHeaders"
+    )
     """Exactly one raw ``WWW-Authenticate: Payment`` header value, passed verbatim."""
-    buyer_pays_gas_fees: bool = Field(default=False, alias="buyerPaysGasFees")
+    buyer_pays_gas_fees: bool = Field(
+        default=False, validation_alias="buyerPaysGasFees", serialization_alias="buyerPaysGasFees"
+    )
     """Allow network (gas) fees the challenge does not sponsor to be charged to the wallet."""
 
     @field_validator("www_authenticate_headers", mode="after")
@@ -105,7 +112,70 @@ class MppPayment(SecretInputModel):
         }
 
 
-PaymentInput = X402Payment | MppPayment
+class DpopKey(SecretInputModel):
+    """The agent's EC public key (RFC 9449 DPoP) an AWS Billing payment token is bound to.
+
+    Example:
+        >>> DpopKey(crv="P-256", x="A" * 43, y="B" * 43).to_wire()["kty"]
+        'EC'
+    """
+
+    kty: Literal["EC"] = "EC"
+    """The key type (only ``EC``)."""
+    crv: Literal["P-256", "P-384", "P-521"]
+    """The elliptic curve."""
+    x: str = Field(min_length=43, max_length=128)
+    """The x coordinate, base64url."""
+    y: str = Field(min_length=43, max_length=128)
+    """The y coordinate, base64url."""
+
+    def to_wire(self) -> dict[str, str]:
+        """The ``DpopJwk`` structure."""
+        return {"kty": self.kty, "crv": self.crv, "x": self.x, "y": self.y}
+
+
+class AwsBillingX402Payment(SecretInputModel):
+    """An x402 payment billed to the AWS account (``AWS_BILLING_X402``).
+
+    Pay with the service-managed instrument ``aws.agentcorepayments.awsbilling.v1``;
+    ``payload`` is the seller's payment requirement, unchanged (its
+    ``extra.quoteToken`` is the seller-signed quote).
+
+    Example:
+        >>> payment = AwsBillingX402Payment(version=2, payload={"extra": {"quoteToken": "q"}})
+        >>> payment.payment_type, payment.to_wire()["version"]
+        ('AWS_BILLING_X402', '2')
+    """
+
+    payment_type: ClassVar[PaymentType] = "AWS_BILLING_X402"
+    wire_key: ClassVar[str] = "awsBillingX402"
+    instrument_id: ClassVar[str] = AWS_BILLING_INSTRUMENT
+    version: Version
+    """The x402 version of the seller's 402 (``x402Version``)."""
+    payload: Secret[dict[str, Any]]
+    """The seller's payment requirement, passed unchanged (secret)."""
+    dpop_key: DpopKey | None = None
+    """Bind the payment token to this public key (optional)."""
+
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            *,
+            version: str | int,
+            payload: dict[str, Any] | Secret[dict[str, Any]],
+            dpop_key: DpopKey | None = None,
+        ) -> None: ...
+
+    def to_wire(self) -> dict[str, Any]:
+        """The ``AwsBillingX402PaymentInput`` body."""
+        wire: dict[str, Any] = {"version": self.version, "payload": self.payload.get_secret_value()}
+        if self.dpop_key is not None:
+            wire["options"] = {"dpopJwk": self.dpop_key.to_wire()}
+        return wire
+
+
+PaymentInput = X402Payment | MppPayment | AwsBillingX402Payment
 """What ``process_payment`` accepts; the payment type follows from the class."""
 
 
@@ -127,13 +197,30 @@ class MppPaymentOutput(ResponseModel):
 
     version: str
     """The MPP protocol version."""
-    selected_payment_id: str = Field(alias="selectedPaymentId")
+    selected_payment_id: str = Field(
+        validation_alias="selectedPaymentId", serialization_alias="selectedPaymentId"
+    )
     """The id of the challenge that was paid."""
-    payment_credential: SecretStr = Field(alias="paymentCredential")
+    payment_credential: SecretStr = Field(
+        validation_alias="paymentCredential", serialization_alias="paymentCredential"
+    )
     """The ``Authorization`` header value, ``Payment <token>`` (secret)."""
 
 
-PaymentOutput = X402PaymentOutput | MppPaymentOutput
+class AwsBillingX402PaymentOutput(ResponseModel):
+    """The AWS Billing payment token: send it to the seller (a signed JWT, secret)."""
+
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    version: str
+    """The x402 version, as in the request."""
+    payment_token: SecretStr = Field(
+        validation_alias="paymentToken", serialization_alias="paymentToken"
+    )
+    """The Marketplace-signed payment token (secret)."""
+
+
+PaymentOutput = X402PaymentOutput | MppPaymentOutput | AwsBillingX402PaymentOutput
 """What a processed payment produced; the class follows the payment type."""
 
 
@@ -157,23 +244,35 @@ class PaymentResult(ResponseModel):
 
     model_config = ConfigDict(hide_input_in_errors=True)
 
-    process_payment_id: str = Field(alias="processPaymentId")
+    process_payment_id: str = Field(
+        validation_alias="processPaymentId", serialization_alias="processPaymentId"
+    )
     """The id of the processed payment."""
-    payment_manager_arn: str = Field(alias="paymentManagerArn")
+    payment_manager_arn: str = Field(
+        validation_alias="paymentManagerArn", serialization_alias="paymentManagerArn"
+    )
     """The payment manager that processed it."""
-    payment_session_id: str = Field(alias="paymentSessionId")
+    payment_session_id: str = Field(
+        validation_alias="paymentSessionId", serialization_alias="paymentSessionId"
+    )
     """The session it was charged to."""
-    payment_instrument_id: str = Field(alias="paymentInstrumentId")
+    payment_instrument_id: str = Field(
+        validation_alias="paymentInstrumentId", serialization_alias="paymentInstrumentId"
+    )
     """The instrument that paid."""
-    payment_type: PaymentType | str = Field(alias="paymentType")
+    payment_type: PaymentType | str = Field(
+        validation_alias="paymentType", serialization_alias="paymentType"
+    )
     """How it was paid."""
     status: PaymentStatus | str  # open: the service adds statuses
     """The payment's status."""
-    payment_output: PaymentOutput | None = Field(default=None, alias="paymentOutput")
+    payment_output: PaymentOutput | None = Field(
+        default=None, validation_alias="paymentOutput", serialization_alias="paymentOutput"
+    )
     """The signed payload or credential; ``None`` for an output kind not known yet."""
-    created_at: WireDatetime = Field(alias="createdAt")
+    created_at: WireDatetime = Field(validation_alias="createdAt", serialization_alias="createdAt")
     """When the payment was created (UTC)."""
-    updated_at: WireDatetime = Field(alias="updatedAt")
+    updated_at: WireDatetime = Field(validation_alias="updatedAt", serialization_alias="updatedAt")
     """When the payment was last updated (UTC)."""
     client_token: str | None = None
     """The client token the request carried; replay with it to repeat exactly once."""
@@ -201,6 +300,12 @@ class PaymentResult(ResponseModel):
         output = self.payment_output
         return output if isinstance(output, MppPaymentOutput) else None
 
+    @property
+    def aws_billing(self) -> AwsBillingX402PaymentOutput | None:
+        """The AWS Billing output, when the payment was billed to the AWS account."""
+        output = self.payment_output
+        return output if isinstance(output, AwsBillingX402PaymentOutput) else None
+
 
 def _output_from_wire(output: Mapping[str, Any]) -> PaymentOutput | None:
     x402 = output.get("cryptoX402")
@@ -209,4 +314,7 @@ def _output_from_wire(output: Mapping[str, Any]) -> PaymentOutput | None:
     mpp = output.get("mpp")
     if isinstance(mpp, Mapping):
         return MppPaymentOutput.model_validate(mpp)
+    billing = output.get("awsBillingX402")
+    if isinstance(billing, Mapping):
+        return AwsBillingX402PaymentOutput.model_validate(billing)
     return None

@@ -21,6 +21,7 @@ from .enums import (
     Chain,
     CredentialProviderName,
     ManagerArn,
+    PayingInstrumentId,
     PaymentConnectorId,
     PaymentInstrumentId,
     PaymentSessionId,
@@ -28,7 +29,7 @@ from .enums import (
     WorkloadToken,
 )
 from .linked import EmbeddedCryptoWallet
-from .payment import MppPayment, X402Payment
+from .payment import AwsBillingX402Payment, MppPayment, X402Payment
 from .token import CoinbaseCdpTokenRequest, StripePrivyTokenRequest
 
 SESSION_CURRENCIES = frozenset({"USD"})
@@ -47,11 +48,17 @@ class PaymentScope(InputModel):
 
     model_config = ConfigDict(title="PaymentsClient")
 
-    payment_manager_arn: ManagerArn = Field(alias="paymentManagerArn")
+    payment_manager_arn: ManagerArn = Field(
+        validation_alias="paymentManagerArn", serialization_alias="paymentManagerArn"
+    )
     """The payment manager every call is bound to."""
-    user_id: UserId | None = Field(default=None, alias="userId")
+    user_id: UserId | None = Field(
+        default=None, validation_alias="userId", serialization_alias="userId"
+    )
     """The end user (sent as a header), at most 120 characters."""
-    agent_name: AgentName | None = Field(default=None, alias="agentName")
+    agent_name: AgentName | None = Field(
+        default=None, validation_alias="agentName", serialization_alias="agentName"
+    )
     """The calling agent (sent as a header, for observability), at most 256 characters."""
 
     def to_params(self) -> dict[str, Any]:
@@ -64,7 +71,13 @@ class CreatePaymentSessionInput(PaymentScope):
 
     model_config = ConfigDict(title="create_payment_session")
 
-    expiry_time_in_minutes: int = Field(alias="expiryTimeInMinutes", ge=15, le=480, strict=True)
+    expiry_time_in_minutes: int = Field(
+        validation_alias="expiryTimeInMinutes",
+        serialization_alias="expiryTimeInMinutes",
+        ge=15,
+        le=480,
+        strict=True,
+    )
     """Minutes until the session expires, 15..480."""
     max_spend: Money | None = None
     """The spending cap, non-negative, in USD."""
@@ -93,7 +106,9 @@ class GetPaymentSessionInput(PaymentScope):
 
     model_config = ConfigDict(title="get_payment_session")
 
-    payment_session_id: PaymentSessionId = Field(alias="paymentSessionId")
+    payment_session_id: PaymentSessionId = Field(
+        validation_alias="paymentSessionId", serialization_alias="paymentSessionId"
+    )
     """The session, ``payment-session-`` and 15 of ``[0-9a-zA-Z-]``."""
 
 
@@ -108,7 +123,13 @@ class ListPaymentSessionsInput(PaymentScope):
 
     model_config = ConfigDict(title="list_payment_sessions")
 
-    page_size: int | None = Field(default=None, alias="maxResults", ge=1, strict=True)
+    page_size: int | None = Field(
+        default=None,
+        validation_alias="maxResults",
+        serialization_alias="maxResults",
+        ge=1,
+        strict=True,
+    )
     """How many entries to ask for per page; the service's default when ``None``."""
 
 
@@ -118,7 +139,9 @@ class ListPaymentInstrumentsInput(ListPaymentSessionsInput):
     model_config = ConfigDict(title="list_payment_instruments")
 
     payment_connector_id: PaymentConnectorId | None = Field(
-        default=None, alias="paymentConnectorId"
+        default=None,
+        validation_alias="paymentConnectorId",
+        serialization_alias="paymentConnectorId",
     )
     """Only instruments of this connector."""
 
@@ -128,10 +151,14 @@ class GetPaymentInstrumentInput(PaymentScope):
 
     model_config = ConfigDict(title="get_payment_instrument")
 
-    payment_instrument_id: PaymentInstrumentId = Field(alias="paymentInstrumentId")
+    payment_instrument_id: PaymentInstrumentId = Field(
+        validation_alias="paymentInstrumentId", serialization_alias="paymentInstrumentId"
+    )
     """The instrument, ``payment-instrument-`` and 15 of ``[0-9a-zA-Z-]``."""
     payment_connector_id: PaymentConnectorId | None = Field(
-        default=None, alias="paymentConnectorId"
+        default=None,
+        validation_alias="paymentConnectorId",
+        serialization_alias="paymentConnectorId",
     )
     """The instrument's connector."""
 
@@ -141,7 +168,9 @@ class DeletePaymentInstrumentInput(GetPaymentInstrumentInput):
 
     model_config = ConfigDict(title="delete_payment_instrument")
 
-    payment_connector_id: PaymentConnectorId = Field(alias="paymentConnectorId")
+    payment_connector_id: PaymentConnectorId = Field(
+        validation_alias="paymentConnectorId", serialization_alias="paymentConnectorId"
+    )
     """The instrument's connector (required here)."""
 
 
@@ -150,9 +179,13 @@ class InstrumentBalanceInput(PaymentScope):
 
     model_config = ConfigDict(title="get_payment_instrument_balance")
 
-    payment_instrument_id: PaymentInstrumentId = Field(alias="paymentInstrumentId")
+    payment_instrument_id: PaymentInstrumentId = Field(
+        validation_alias="paymentInstrumentId", serialization_alias="paymentInstrumentId"
+    )
     """The instrument."""
-    payment_connector_id: PaymentConnectorId = Field(alias="paymentConnectorId")
+    payment_connector_id: PaymentConnectorId = Field(
+        validation_alias="paymentConnectorId", serialization_alias="paymentConnectorId"
+    )
     """The instrument's connector."""
     chain: Chain
     """The chain to read the balance on."""
@@ -165,7 +198,9 @@ class CreatePaymentInstrumentInput(PaymentScope):
 
     model_config = ConfigDict(title="create_payment_instrument", hide_input_in_errors=True)
 
-    payment_connector_id: PaymentConnectorId = Field(alias="paymentConnectorId")
+    payment_connector_id: PaymentConnectorId = Field(
+        validation_alias="paymentConnectorId", serialization_alias="paymentConnectorId"
+    )
     """The connector the instrument is created with."""
     details: EmbeddedCryptoWallet
     """What the instrument is; its class sets ``paymentInstrumentType``."""
@@ -183,11 +218,15 @@ class ProcessPaymentInput(PaymentScope):
 
     model_config = ConfigDict(title="process_payment", hide_input_in_errors=True)
 
-    payment_session_id: PaymentSessionId = Field(alias="paymentSessionId")
+    payment_session_id: PaymentSessionId = Field(
+        validation_alias="paymentSessionId", serialization_alias="paymentSessionId"
+    )
     """The session the payment is charged to."""
-    payment_instrument_id: PaymentInstrumentId = Field(alias="paymentInstrumentId")
+    payment_instrument_id: PayingInstrumentId = Field(
+        validation_alias="paymentInstrumentId", serialization_alias="paymentInstrumentId"
+    )
     """The instrument that pays."""
-    payment: X402Payment | MppPayment
+    payment: X402Payment | MppPayment | AwsBillingX402Payment
     """The payment; its class sets ``paymentType``."""
 
     def to_params(self) -> dict[str, Any]:

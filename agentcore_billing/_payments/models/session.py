@@ -32,17 +32,23 @@ class PaymentSessionSummary(ResponseModel):
         '2026-11-23T11:00:00+00:00'
     """
 
-    payment_session_id: str = Field(alias="paymentSessionId")
+    payment_session_id: str = Field(
+        validation_alias="paymentSessionId", serialization_alias="paymentSessionId"
+    )
     """The session id, ``payment-session-`` and 15 more characters."""
-    payment_manager_arn: str = Field(alias="paymentManagerArn")
+    payment_manager_arn: str = Field(
+        validation_alias="paymentManagerArn", serialization_alias="paymentManagerArn"
+    )
     """The payment manager the session belongs to."""
-    user_id: str = Field(alias="userId")
+    user_id: str = Field(validation_alias="userId", serialization_alias="userId")
     """The end user the session was created for."""
-    expiry_time_in_minutes: int = Field(alias="expiryTimeInMinutes")
+    expiry_time_in_minutes: int = Field(
+        validation_alias="expiryTimeInMinutes", serialization_alias="expiryTimeInMinutes"
+    )
     """Minutes from ``created_at`` until the session expires."""
-    created_at: WireDatetime = Field(alias="createdAt")
+    created_at: WireDatetime = Field(validation_alias="createdAt", serialization_alias="createdAt")
     """When the session was created (UTC)."""
-    updated_at: WireDatetime = Field(alias="updatedAt")
+    updated_at: WireDatetime = Field(validation_alias="updatedAt", serialization_alias="updatedAt")
     """When the session was last updated (UTC)."""
 
     @classmethod

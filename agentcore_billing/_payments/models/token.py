@@ -35,15 +35,27 @@ class CoinbaseCdpTokenRequest(SecretInputModel):
     """
 
     wire_key: ClassVar[str] = "coinbaseCdpTokenRequest"
-    request_method: HttpMethod = Field(alias="requestMethod")
+    request_method: HttpMethod = Field(
+        validation_alias="requestMethod", serialization_alias="requestMethod"
+    )
     """The HTTP method of the CDP request."""
-    request_path: RequestPath = Field(alias="requestPath")
+    request_path: RequestPath = Field(
+        validation_alias="requestPath", serialization_alias="requestPath"
+    )
     """The path of the CDP request."""
-    request_host: RequestHost | None = Field(default=None, alias="requestHost")
+    request_host: RequestHost | None = Field(
+        default=None, validation_alias="requestHost", serialization_alias="requestHost"
+    )
     """The host of the CDP request; the service defaults to ``api.cdp.coinbase.com``."""
-    include_wallet_auth_token: bool | None = Field(default=None, alias="includeWalletAuthToken")
+    include_wallet_auth_token: bool | None = Field(
+        default=None,
+        validation_alias="includeWalletAuthToken",
+        serialization_alias="includeWalletAuthToken",
+    )
     """Also mint a wallet auth token (wallet write operations)."""
-    request_body: RequestBody | None = Field(default=None, alias="requestBody")
+    request_body: RequestBody | None = Field(
+        default=None, validation_alias="requestBody", serialization_alias="requestBody"
+    )
     """The request's JSON body, used to mint the wallet auth token."""
 
     def to_wire(self) -> dict[str, Any]:
@@ -68,14 +80,22 @@ class StripePrivyTokenRequest(SecretInputModel):
     """
 
     wire_key: ClassVar[str] = "stripePrivyTokenRequest"
-    request_path: RequestPath = Field(alias="requestPath")
+    request_path: RequestPath = Field(
+        validation_alias="requestPath", serialization_alias="requestPath"
+    )
     """The path of the Privy request."""
-    request_body: SecretRequestBody = Field(alias="requestBody")
+    request_body: SecretRequestBody = Field(
+        validation_alias="requestBody", serialization_alias="requestBody"
+    )
     """The request's JSON body (secret)."""
-    request_host: RequestHost | None = Field(default=None, alias="requestHost")
+    request_host: RequestHost | None = Field(
+        default=None, validation_alias="requestHost", serialization_alias="requestHost"
+    )
     """The host of the Privy request; the service defaults to ``api.privy.io``."""
     include_authorization_signature: bool | None = Field(
-        default=None, alias="includeAuthorizationSignature"
+        default=None,
+        validation_alias="includeAuthorizationSignature",
+        serialization_alias="includeAuthorizationSignature",
     )
     """Also produce a ``privy-authorization-signature``."""
 
@@ -110,9 +130,13 @@ class CoinbaseCdpToken(ResponseModel):
 
     model_config = ConfigDict(hide_input_in_errors=True)
 
-    bearer_token: SecretStr = Field(alias="bearerToken")
+    bearer_token: SecretStr = Field(
+        validation_alias="bearerToken", serialization_alias="bearerToken"
+    )
     """The bearer token (secret)."""
-    wallet_auth_token: SecretStr | None = Field(default=None, alias="walletAuthToken")
+    wallet_auth_token: SecretStr | None = Field(
+        default=None, validation_alias="walletAuthToken", serialization_alias="walletAuthToken"
+    )
     """The wallet auth token, when one was asked for (secret)."""
 
 
@@ -121,13 +145,21 @@ class StripePrivyToken(ResponseModel):
 
     model_config = ConfigDict(hide_input_in_errors=True)
 
-    app_id: str = Field(alias="appId")
+    app_id: str = Field(validation_alias="appId", serialization_alias="appId")
     """The Privy app id."""
-    basic_auth_token: SecretStr = Field(alias="basicAuthToken")
+    basic_auth_token: SecretStr = Field(
+        validation_alias="basicAuthToken", serialization_alias="basicAuthToken"
+    )
     """The base64 ``appId:appSecret`` basic auth token (secret)."""
-    authorization_signature: SecretStr | None = Field(default=None, alias="authorizationSignature")
+    authorization_signature: SecretStr | None = Field(
+        default=None,
+        validation_alias="authorizationSignature",
+        serialization_alias="authorizationSignature",
+    )
     """The ``privy-authorization-signature``, when one was asked for (secret)."""
-    request_expiry: int | None = Field(default=None, alias="requestExpiry")
+    request_expiry: int | None = Field(
+        default=None, validation_alias="requestExpiry", serialization_alias="requestExpiry"
+    )
     """When the signature expires, in Unix milliseconds."""
 
     @property
@@ -150,9 +182,17 @@ class ResourcePaymentToken(ResponseModel):
 
     model_config = ConfigDict(hide_input_in_errors=True)
 
-    coinbase_cdp: CoinbaseCdpToken | None = Field(default=None, alias="coinbaseCdpTokenResponse")
+    coinbase_cdp: CoinbaseCdpToken | None = Field(
+        default=None,
+        validation_alias="coinbaseCdpTokenResponse",
+        serialization_alias="coinbaseCdpTokenResponse",
+    )
     """Coinbase CDP credentials, when those were asked for."""
-    stripe_privy: StripePrivyToken | None = Field(default=None, alias="stripePrivyTokenResponse")
+    stripe_privy: StripePrivyToken | None = Field(
+        default=None,
+        validation_alias="stripePrivyTokenResponse",
+        serialization_alias="stripePrivyTokenResponse",
+    )
     """Stripe Privy credentials, when those were asked for."""
 
     @classmethod

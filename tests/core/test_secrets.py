@@ -1,4 +1,4 @@
-"""R4: secrets never show, on any path.
+"""Secrets never show, on any path.
 
 Canary values stand in for every secret the library handles: registration tokens,
 linked-account emails, phone numbers and OAuth identities, x402 payloads, MPP
@@ -41,10 +41,15 @@ from agentcore_billing import (
 )
 from agentcore_billing.cli import cli
 from agentcore_billing.emulator import NO_QUOTAS, Emulator, FaultConfig
-
-from ._guard import Guard, metering_on
-from ._payloads import mpp, x402
-from ._support import CONNECTOR_ID, MANAGER_ARN, FakeTime, metering_client, payments_client
+from tests.support.emulated import (
+    CONNECTOR_ID,
+    MANAGER_ARN,
+    FakeTime,
+    metering_client,
+    payments_client,
+)
+from tests.support.guard import Guard, metering_on
+from tests.support.payloads import mpp, x402
 
 pytestmark = pytest.mark.reliability
 
@@ -317,7 +322,7 @@ def _library_paths(emu: Emulator, seen: Exposure) -> None:
     )
 
 
-def test_r4_library_paths_keep_secrets(debug_logs: pytest.LogCaptureFixture, figures: Any) -> None:
+def test_library_paths_keep_secrets(debug_logs: pytest.LogCaptureFixture, figures: Any) -> None:
     seen = Exposure()
     faults = dict.fromkeys(("ProcessPayment", "CreatePaymentInstrument"), LOSSY)
     with Emulator(seed=4, quotas=NO_QUOTAS, faults=faults, default_faults=FLAKY) as emu:
@@ -342,7 +347,7 @@ def test_r4_library_paths_keep_secrets(debug_logs: pytest.LogCaptureFixture, fig
     )
 
 
-def test_r4_echoed_registration_token_is_scrubbed(debug_logs: pytest.LogCaptureFixture) -> None:
+def test_echoed_registration_token_is_scrubbed(debug_logs: pytest.LogCaptureFixture) -> None:
     """A service error quoting the token (real services sometimes do) never shows it."""
     token = CANARIES["registration token"]
     guard = Guard()
@@ -354,7 +359,8 @@ def test_r4_echoed_registration_token_is_scrubbed(debug_logs: pytest.LogCaptureF
     )
     seen = Exposure()
     error = seen.fails("echoed", lambda: metering.resolve_customer(token), InvalidTokenError)
-    assert isinstance(error, AgentCoreBillingError) and error.__cause__ is None
+    assert isinstance(error, AgentCoreBillingError) and error.__context__ is None
+    assert token not in str(error.__cause__)
     seen.assert_clean(debug_logs.text)
 
 
@@ -369,7 +375,7 @@ def _cli_texts(result: Any) -> Iterable[str]:
         yield "".join(traceback.format_exception(result.exception))
 
 
-def test_r4_cli_never_prints_the_registration_token(figures: Any) -> None:
+def test_cli_never_prints_the_registration_token(figures: Any) -> None:
     token = CANARIES["registration token"]
     seen = Exposure()
     runner = CliRunner()

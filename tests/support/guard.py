@@ -27,10 +27,9 @@ from pydantic import ValidationError
 
 from agentcore_billing import InvalidInputError, MeteringClient, PaymentsClient, RetryPolicy
 from agentcore_billing.testing import CannedResponder
+from tests.support import ARN
+from tests.support.emulated import NOW, FakeTime
 
-from ._support import NOW, FakeTime
-
-ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:payment-manager/shop-abcdef1234"
 SESSION_ID = "payment-session-abcdefghij12345"
 INSTRUMENT_ID = "payment-instrument-abcdefghij12345"
 CONNECTOR = "coinbase-abcdef1234"

@@ -1,4 +1,4 @@
-"""R1: batch metering of 20k+ records through throttling, 5xx, unprocessed records,
+"""Batch metering of 20k+ records through throttling, 5xx, unprocessed records,
 connection resets, lost answers and poison records, against the emulator.
 
 Invariants: every input gets exactly one result, equal to the outcome the workload
@@ -22,9 +22,8 @@ import pytest
 
 from agentcore_billing import BatchMeterReport, MeteringOutcome, TimeWindow
 from agentcore_billing.emulator import NO_QUOTAS, AcceptedUsageRecord, Emulator, FaultConfig
-
-from ._support import FakeTime, error_counts, fault_counts, metering_client
-from ._workload import (
+from tests.support.emulated import FakeTime, error_counts, fault_counts, metering_client
+from tests.support.workload import (
     LEGACY_PRODUCT,
     Identity,
     Workload,
@@ -98,7 +97,7 @@ def _content(wire: dict[str, Any], product_code: str | None) -> str:
     return json.dumps({"record": wire, "product": product_code}, sort_keys=True, default=str)
 
 
-def test_r1_chaos_batch_metering_20k(figures: Any) -> None:
+def test_chaos_batch_metering_20k(figures: Any) -> None:
     workload = build(SEED, licensed=150, legacy=30)
     expected = expected_outcomes(workload, CHUNK_SIZE)
     report, emu, fake, elapsed = _run(workload, max_workers=4)
@@ -188,7 +187,7 @@ def _request_log(emu: Emulator) -> list[tuple[Any, ...]]:
     ]
 
 
-def test_r1_same_seed_same_report(figures: Any) -> None:
+def test_same_seed_same_report(figures: Any) -> None:
     """Sequential runs (max_workers=1) repeat exactly: outcomes, record ids, reasons and
     the emulator's request and fault sequence. Threaded runs cannot repeat the request
     order (threads race for the emulator's fault streams), so for them only the

@@ -1,4 +1,4 @@
-"""R2: answers lost after the service committed, plus throttling, 5xx and resets.
+"""Answers lost after the service committed, plus throttling, 5xx and resets.
 
 The emulator applies a share of CreatePaymentSession, ProcessPayment and MeterUsage
 requests and then closes the connection without answering. Invariants: exactly one
@@ -42,9 +42,7 @@ from agentcore_billing.emulator import (
     RequestRecord,
     SessionSnapshot,
 )
-
-from ._payloads import mpp, x402
-from ._support import (
+from tests.support.emulated import (
     CONNECTOR_ID,
     MANAGER_ARN,
     NOW,
@@ -53,6 +51,7 @@ from ._support import (
     metering_client,
     payments_client,
 )
+from tests.support.payloads import mpp, x402
 
 pytestmark = pytest.mark.reliability
 
@@ -207,7 +206,7 @@ def _check_budgets(
         assert charged[snapshot.payment_session_id] == paid[snapshot.payment_session_id]
 
 
-def test_r2_sessions_and_payments_exactly_once(figures: Any) -> None:
+def test_sessions_and_payments_exactly_once(figures: Any) -> None:
     fake = FakeTime()
     started = time.perf_counter()
     with _emulator(fake) as emu:
@@ -255,7 +254,7 @@ def test_r2_sessions_and_payments_exactly_once(figures: Any) -> None:
     )
 
 
-def test_r2_meter_usage_exactly_once(figures: Any) -> None:
+def test_meter_usage_exactly_once(figures: Any) -> None:
     fake = FakeTime()
     started = time.perf_counter()
     with _emulator(fake) as emu:
@@ -298,7 +297,7 @@ def test_r2_meter_usage_exactly_once(figures: Any) -> None:
     )
 
 
-def test_r2_instruments_exactly_once(figures: Any) -> None:
+def test_instruments_exactly_once(figures: Any) -> None:
     fake = FakeTime()
     with Emulator(
         seed=SEED, clock=fake.now, quotas=NO_QUOTAS, faults={"CreatePaymentInstrument": LOSSY}
@@ -331,7 +330,7 @@ def test_r2_instruments_exactly_once(figures: Any) -> None:
     figures.add(create_payment_instrument=summary, instruments=len(instruments))
 
 
-def test_r2_resolve_customer_after_a_lost_answer_is_flagged_unknown(figures: Any) -> None:
+def test_resolve_customer_after_a_lost_answer_is_flagged_unknown(figures: Any) -> None:
     """ResolveCustomer has no client token and a registration token redeems once.
 
     When an attempt's answer is lost, the retry finds the token redeemed

@@ -34,8 +34,7 @@ from agentcore_billing import (
     UsageRecord,
     X402Payment,
 )
-
-from ._support import NOW
+from tests.support.emulated import NOW
 
 Strategy = st.SearchStrategy[Any]
 

@@ -1,4 +1,4 @@
-"""Shared pieces of the reliability suite: fake time, fast retries, clients on an emulator."""
+"""Shared pieces of the end-to-end and fuzz suites: fake time, fast retries, emulator clients."""
 
 from __future__ import annotations
 
@@ -6,15 +6,13 @@ import random
 import threading
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from agentcore_billing import MeteringClient, PaymentsClient, RetryPolicy
 from agentcore_billing.emulator import Emulator, RequestRecord
 from agentcore_billing.testing import emulator_session
-
-NOW = datetime(2026, 11, 23, 10, 30, tzinfo=timezone.utc)
-"""The wall-clock time of every emulator and client in this suite (fixed)."""
+from tests.support import NOW
 
 MANAGER_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:payment-manager/rely-a1b2c3d4e5"
 CONNECTOR_ID = "rely-connector-a1b2c3d4e5"

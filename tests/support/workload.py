@@ -22,8 +22,7 @@ from typing import Any
 
 from agentcore_billing import MeteringOutcome, UsageAllocation, UsageRecord
 from agentcore_billing.emulator import Emulator
-
-from ._support import NOW
+from tests.support.emulated import NOW
 
 SAAS_PRODUCT = "rely-saas-product"
 LEGACY_PRODUCT = "rely-legacy-product"

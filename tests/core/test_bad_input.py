@@ -1,4 +1,4 @@
-"""R3: bad input of every kind, for every public input model and facade argument.
+"""Bad input of every kind, for every public input model and facade argument.
 
 Invariants, per example: the only exceptions are the documented input errors
 (``pydantic.ValidationError``, ``InvalidInputError``); input refused that way sent no
@@ -6,7 +6,7 @@ request; input accepted sent parameters that satisfy the service model (an oracl
 independent of the library's checks); batch metering never raises for bad records,
 it reports them REJECTED with a reason and sends none of them.
 
-The bugs these tests found have regression tests of their own (test_r3_regressions.py).
+The bugs these tests found have regression tests beside the feature each pins.
 
 Every example's call goes to a real boto3 client answered in-process (see _guard.py);
 examples are derandomized, so a run is reproducible.
@@ -45,9 +45,9 @@ from agentcore_billing import (
     X402Payment,
     client_token_from_key,
 )
-
-from . import _strategies as s
-from ._guard import (
+from tests.support import strategies as s
+from tests.support.emulated import NOW, FakeTime
+from tests.support.guard import (
     ALLOWED,
     SESSION_ID,
     Guard,
@@ -57,7 +57,6 @@ from ._guard import (
     payments_on,
     run_local,
 )
-from ._support import NOW, FakeTime
 
 pytestmark = pytest.mark.reliability
 
@@ -74,7 +73,7 @@ def _settings(examples: int) -> Any:
 
 
 def check(outcome: Outcome, tally: Counter[str]) -> None:
-    """The R3 invariants for one call."""
+    """The bad-input invariants for one call."""
     tally["examples"] += 1
     tally["requests"] += outcome.requests
     error = outcome.error
@@ -198,7 +197,7 @@ def _show_model(value: Any) -> None:
 
 
 @pytest.mark.parametrize("name", list(MODELS))
-def test_r3_input_models(name: str, figures: Any) -> None:
+def test_input_models(name: str, figures: Any) -> None:
     build, kwargs_strategy = MODELS[name]
     tally: Counter[str] = Counter()
 
@@ -311,7 +310,7 @@ PAYMENT_CALLS: dict[str, tuple[Callable[..., Any], st.SearchStrategy[dict[str, A
 
 
 @pytest.mark.parametrize("method", list(PAYMENT_CALLS))
-def test_r3_payments_facade(method: str, guard: Guard, figures: Any) -> None:
+def test_payments_facade(method: str, guard: Guard, figures: Any) -> None:
     call, kwargs_strategy = PAYMENT_CALLS[method]
     payments = _payments(guard)
     tally: Counter[str] = Counter()
@@ -355,7 +354,7 @@ METERING_CALLS: dict[str, tuple[Callable[..., Any], st.SearchStrategy[dict[str, 
 
 
 @pytest.mark.parametrize("method", list(METERING_CALLS))
-def test_r3_metering_facade(method: str, guard: Guard, figures: Any) -> None:
+def test_metering_facade(method: str, guard: Guard, figures: Any) -> None:
     call, kwargs_strategy = METERING_CALLS[method]
     metering = _metering(guard)
     tally: Counter[str] = Counter()
@@ -398,7 +397,7 @@ def _build_metering(guard: Guard, kwargs: dict[str, Any]) -> Any:
 
 
 @pytest.mark.parametrize("facade", ["PaymentsClient", "MeteringClient"])
-def test_r3_constructors(facade: str, guard: Guard, figures: Any) -> None:
+def test_constructors(facade: str, guard: Guard, figures: Any) -> None:
     """Constructor arguments are checked up front; a client that was built works."""
     valid_policies = st.builds(
         RetryPolicy,
@@ -472,7 +471,7 @@ BATCH_INPUTS = s.pick(
 BATCH_PRODUCT = s.pick(st.none(), st.none(), st.none(), s.product_code.valid, s.product_code.bad)
 
 
-def test_r3_batch_metering_reports_bad_records(guard: Guard, figures: Any) -> None:
+def test_batch_metering_reports_bad_records(guard: Guard, figures: Any) -> None:
     metering = _metering(guard)
     tally: Counter[str] = Counter()
 
@@ -509,7 +508,7 @@ def test_r3_batch_metering_reports_bad_records(guard: Guard, figures: Any) -> No
     assert tally["outcome_success"] and tally["outcome_rejected"]
 
 
-def test_r3_idempotency_keys(figures: Any) -> None:
+def test_idempotency_keys(figures: Any) -> None:
     """client_token_from_key: input errors only; every token fits every token rule."""
     tally: Counter[str] = Counter()
     keys = s.pick(st.text(min_size=1), s.strings, s.GARBAGE)

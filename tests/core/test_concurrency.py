@@ -1,4 +1,4 @@
-"""R5: one MeteringClient and one PaymentsClient shared by 8 threads doing mixed work.
+"""One MeteringClient and one PaymentsClient shared by 8 threads doing mixed work.
 
 Each thread acts for its own user and customer, with its own tokens and quantities,
 against an emulator that throttles, fails and loses answers now and then. Invariants:
@@ -29,9 +29,7 @@ from agentcore_billing import (
     client_token_from_key,
 )
 from agentcore_billing.emulator import NO_QUOTAS, Emulator, FaultConfig
-
-from ._payloads import mpp, x402
-from ._support import (
+from tests.support.emulated import (
     CONNECTOR_ID,
     JOIN_TIMEOUT,
     MANAGER_ARN,
@@ -41,6 +39,7 @@ from ._support import (
     metering_client,
     payments_client,
 )
+from tests.support.payloads import mpp, x402
 
 pytestmark = pytest.mark.reliability
 
@@ -186,7 +185,7 @@ def _seed(emu: Emulator, workers: list[Worker]) -> None:
         emu.add_registration_token(me.registration_token, customer, reusable=True)
 
 
-def test_r5_shared_clients_across_threads(figures: Any) -> None:
+def test_shared_clients_across_threads(figures: Any) -> None:
     fake = FakeTime()
     workers = [Worker(number) for number in range(THREADS)]
     started = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Figures for the reliability suite: one line per test in the terminal summary.
+"""Figures for the long suites (chaos, lost answers, fuzz): one line per test in the summary.
 
 Every test asks for the ``figures`` fixture and records what it measured (records,
 requests, faults injected, outcomes, examples, seconds). The figures are shown in a
