@@ -96,12 +96,15 @@ if TYPE_CHECKING:
     from ._payments.models.payment import (
         AwsBillingX402Payment,
         AwsBillingX402PaymentOutput,
+        AwsBillingX402PaymentResult,
         DpopKey,
         MppPayment,
         MppPaymentOutput,
+        MppPaymentResult,
         PaymentResult,
         X402Payment,
         X402PaymentOutput,
+        X402PaymentResult,
     )
     from ._payments.models.session import PaymentSession, PaymentSessionSummary
     from ._payments.models.token import (
@@ -121,6 +124,7 @@ _LAZY: dict[str, str] = {
     "AssetLimit": "._payments.policy",
     "AwsBillingX402Payment": "._payments.models.payment",
     "AwsBillingX402PaymentOutput": "._payments.models.payment",
+    "AwsBillingX402PaymentResult": "._payments.models.payment",
     "BatchMeterReport": "._metering.results",
     "CoinbaseCdpToken": "._payments.models.token",
     "CoinbaseCdpTokenRequest": "._payments.models.token",
@@ -138,6 +142,7 @@ _LAZY: dict[str, str] = {
     "MeteringOutcome": "._metering.results",
     "MppPayment": "._payments.models.payment",
     "MppPaymentOutput": "._payments.models.payment",
+    "MppPaymentResult": "._payments.models.payment",
     "OAuth2LinkedAccount": "._payments.models.linked",
     "PaymentAuthorization": "._payments.authorization",
     "PaymentChallenge": "._payments.challenge",
@@ -166,6 +171,7 @@ _LAZY: dict[str, str] = {
     "UsageRecordResult": "._metering.results",
     "X402Payment": "._payments.models.payment",
     "X402PaymentOutput": "._payments.models.payment",
+    "X402PaymentResult": "._payments.models.payment",
 }
 
 
@@ -188,6 +194,7 @@ __all__ = [
     "AssetLimit",
     "AwsBillingX402Payment",
     "AwsBillingX402PaymentOutput",
+    "AwsBillingX402PaymentResult",
     "BatchMeterReport",
     "CoinbaseCdpToken",
     "CoinbaseCdpTokenRequest",
@@ -231,6 +238,7 @@ __all__ = [
     "Money",
     "MppPayment",
     "MppPaymentOutput",
+    "MppPaymentResult",
     "NoAcceptableOfferError",
     "OAuth2LinkedAccount",
     "PaymentAuthorization",
@@ -273,6 +281,7 @@ __all__ = [
     "UsageRecordResult",
     "X402Payment",
     "X402PaymentOutput",
+    "X402PaymentResult",
     "__version__",
     "client_token_from_key",
     "new_client_token",

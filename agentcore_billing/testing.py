@@ -4,22 +4,33 @@
   hook: serialization, signing and parsing stay real, nothing leaves the process.
 * Fixtures ``billing_emulator``, ``billing_payments`` and ``billing_metering`` give each
   test a fresh local emulator and facades pointed at it (loaded automatically by pytest
-  when this package is installed).
+  when this package is installed). ``billing_factory`` makes more of them, each with its
+  own clock, faults and retry policy (see :class:`BillingFactory`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HTTPHeaders
 
 from ._core.clock import ManualClock
 
+if TYPE_CHECKING:
+    import boto3
+
+    from ._core.retry import RetryPolicy
+    from ._metering.client import MeteringClient
+    from ._payments.client import PaymentsClient
+    from .emulator import Emulator, FaultConfig
+
 __all__ = [
     "FAST_TEST_RETRY_DELAY",
+    "BillingEnvironment",
+    "BillingFactory",
     "CannedResponder",
     "ManualClock",
     "RecordedRequest",
@@ -141,7 +152,7 @@ FAST_TEST_RETRY_DELAY = 0.001
 """Back-off base the fixture facades use, so retries against the emulator are quick."""
 
 
-def emulator_session(region_name: str = "us-east-1") -> Any:
+def emulator_session(region_name: str = "us-east-1") -> boto3.Session:
     """A boto3 Session with dummy credentials, for clients pointed at the emulator.
 
     Example:
@@ -157,10 +168,120 @@ def emulator_session(region_name: str = "us-east-1") -> Any:
     )
 
 
+def _test_retry() -> RetryPolicy:
+    from ._core.retry import RetryPolicy
+
+    return RetryPolicy(initial_delay=FAST_TEST_RETRY_DELAY, max_delay=0.05)
+
+
+@dataclass(frozen=True)
+class BillingEnvironment:
+    """A running emulator and the two facades pointed at it (see :class:`BillingFactory`)."""
+
+    emulator: Emulator
+    """The emulator; ``emulator.demo`` holds the demo data when it was seeded."""
+    payments: PaymentsClient
+    """Bound to the demo payment manager and user when there is demo data."""
+    metering: MeteringClient
+    """On the emulator's endpoint, with the environment's retry policy and clock."""
+    clock: ManualClock | None
+    """The hand-driven clock the emulator and facades share, when one was given."""
+
+
+class BillingFactory:
+    """Makes emulators with facades, each with its own clock, faults and retry policy.
+
+    The ``billing_factory`` fixture hands one to a test and stops everything it made
+    when the test ends.
+
+    Example:
+        >>> from agentcore_billing.emulator import FaultConfig
+        >>> factory = BillingFactory()
+        >>> env = factory(faults={"ProcessPayment": FaultConfig(throttle_rate=0.5)},
+        ...               clock=ManualClock())
+        >>> env.emulator.demo is not None, env.clock is not None
+        (True, True)
+        >>> factory.close()
+    """
+
+    def __init__(self) -> None:
+        self._started: list[Emulator] = []
+
+    def __call__(
+        self,
+        *,
+        clock: ManualClock | None = None,
+        faults: Mapping[str, FaultConfig] | None = None,
+        retry: RetryPolicy | None = None,
+        demo_data: bool = True,
+        seed: int | str | None = None,
+    ) -> BillingEnvironment:
+        """Start an emulator and build facades on it.
+
+        Args:
+            clock: drives the emulator's and the facades' time and sleeps (``None``:
+                real time; retries then back off by milliseconds).
+            faults: per-operation faults, e.g. ``{"ProcessPayment":
+                FaultConfig(throttle_rate=0.3)}``.
+            retry: the facades' policy (``None``: quick back-off for tests).
+            demo_data: seed the demo data set.
+            seed: the emulator's seed for faults (``None``: the emulator's default).
+        """
+        from .emulator import Emulator
+
+        timing: dict[str, Any] = {}
+        if clock is not None:
+            timing = {"clock": clock.now, "monotonic": clock.monotonic, "sleep": clock.sleep}
+        options: dict[str, Any] = {"faults": faults, "demo_data": demo_data, **timing}
+        if seed is not None:
+            options["seed"] = seed
+        emulator = Emulator(**options).start()
+        self._started.append(emulator)
+        return BillingEnvironment(
+            emulator=emulator,
+            payments=_payments_on(emulator, retry or _test_retry(), timing),
+            metering=_metering_on(emulator, retry or _test_retry(), timing),
+            clock=clock,
+        )
+
+    def close(self) -> None:
+        """Stop every emulator this factory started."""
+        while self._started:
+            self._started.pop().stop()
+
+
+def _payments_on(emulator: Emulator, retry: RetryPolicy, timing: dict[str, Any]) -> PaymentsClient:
+    from ._payments.client import PaymentsClient
+
+    demo = emulator.demo
+    return PaymentsClient(
+        demo.payment_manager_arn if demo else _NO_MANAGER_ARN,
+        session=emulator_session(),
+        endpoint_url=emulator.endpoint_url,
+        retry=retry,
+        user_id=demo.user_id if demo else None,
+        **timing,
+    )
+
+
+def _metering_on(emulator: Emulator, retry: RetryPolicy, timing: dict[str, Any]) -> MeteringClient:
+    from ._metering.client import MeteringClient
+
+    return MeteringClient(
+        session=emulator_session(),
+        endpoint_url=emulator.endpoint_url,
+        retry=retry,
+        **timing,
+    )
+
+
+_NO_MANAGER_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:payment-manager/none-0000000000"
+
+
 if _pytest is not None:
 
     @_pytest.fixture
-    def billing_emulator() -> Iterator[Any]:
+    def billing_emulator() -> Iterator[Emulator]:
         """A fresh emulator with the demo data set (``emu.demo``), stopped after the test."""
         from .emulator import Emulator
 
@@ -168,28 +289,28 @@ if _pytest is not None:
             yield emu
 
     @_pytest.fixture
-    def billing_payments(billing_emulator: Any) -> Any:
+    def billing_payments(billing_emulator: Emulator) -> PaymentsClient:
         """A ``PaymentsClient`` on the emulator, bound to the demo payment manager."""
-        from ._core.retry import RetryPolicy
-        from ._payments.client import PaymentsClient
-
-        return PaymentsClient(
-            billing_emulator.demo.payment_manager_arn,
-            session=emulator_session(),
-            endpoint_url=billing_emulator.endpoint_url,
-            retry=RetryPolicy(initial_delay=FAST_TEST_RETRY_DELAY, max_delay=0.05),
-            user_id=billing_emulator.demo.user_id,
-        )
+        return _payments_on(billing_emulator, _test_retry(), {})
 
     @_pytest.fixture
-    def billing_metering(billing_emulator: Any) -> Any:
+    def billing_metering(billing_emulator: Emulator) -> MeteringClient:
         """A ``MeteringClient`` on the emulator, defaulting to the demo legacy product."""
-        from ._core.retry import RetryPolicy
         from ._metering.client import MeteringClient
 
+        demo = billing_emulator.demo
         return MeteringClient(
             session=emulator_session(),
             endpoint_url=billing_emulator.endpoint_url,
-            retry=RetryPolicy(initial_delay=FAST_TEST_RETRY_DELAY, max_delay=0.05),
-            product_code=billing_emulator.demo.legacy_product_code,
+            retry=_test_retry(),
+            product_code=demo.legacy_product_code if demo else None,
         )
+
+    @_pytest.fixture
+    def billing_factory() -> Iterator[BillingFactory]:
+        """A :class:`BillingFactory`: ``billing_factory(clock=..., faults=..., retry=...)``."""
+        factory = BillingFactory()
+        try:
+            yield factory
+        finally:
+            factory.close()

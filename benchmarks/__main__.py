@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import p1_per_call, p2_throughput, p3_memory, p4_import, p5_pay_for
+from . import p1_per_call, p2_throughput, p3_memory, p4_import, p5_pay_for, p6_ledger
 from ._harness import BenchmarkResult, machine
 
 RUNNERS: dict[str, Callable[[str], BenchmarkResult]] = {
@@ -24,6 +24,7 @@ RUNNERS: dict[str, Callable[[str], BenchmarkResult]] = {
     "P3": p3_memory.run,
     "P4": p4_import.run,
     "P5": p5_pay_for.run,
+    "P6": p6_ledger.run,
 }
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results.json"

@@ -99,7 +99,7 @@ def aggregate(events: list[UsageEvent], hour: datetime) -> list[UsageRecord]:
     ]
 
 
-def act_on(report: BatchMeterReport) -> None:
+def act_on(report: BatchMeterReport[UsageRecord]) -> None:
     """Do what each outcome calls for (here: say it)."""
     for result in report.results:
         record = result.record

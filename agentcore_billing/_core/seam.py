@@ -1,7 +1,10 @@
 """The boto3 seam shared by both facades: inject a client or a session, or let us build one.
 
 Nothing here runs at import time. A client is built on first use, from (in order) the
-``client`` you passed, the ``session`` you passed, or a fresh session of our own. Clients
+``client`` you passed, the ``session`` you passed, or a fresh session of our own. The
+region is ``region_name``, else ``AWS_REGION``, else what boto3 finds
+(``AWS_DEFAULT_REGION``, the profile); for a session you passed, its own region comes
+before ``AWS_REGION``. No region at all is a ``ConfigurationError`` before any request. Clients
 we build get botocore ``total_max_attempts=1`` (our retry layer is the only one), a
 ``user_agent_extra`` naming this library, and, when the session is ours, a response
 parser that hands timestamps to pydantic as the service sent them instead of parsing
@@ -10,6 +13,7 @@ them with dateutil first (a quarter of botocore's per-call time).
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -105,8 +109,16 @@ class LazyClient:
             return self._client
 
     def _build(self) -> Any:
-        session = self._session or _own_session(self._region_name)
-        region = self._region_name or session.region_name
+        env_region = os.environ.get("AWS_REGION") or None
+        region: str | None
+        if self._session is None:
+            # AWS_REGION wins over AWS_DEFAULT_REGION and the profile, as in the AWS CLI
+            # and the other AWS SDKs; botocore itself reads only AWS_DEFAULT_REGION.
+            session = _own_session(self._region_name or env_region)
+            region = session.region_name
+        else:  # the region of a session you built stays yours
+            session = self._session
+            region = self._region_name or session.region_name or env_region
         if not region:
             raise ConfigurationError(
                 f"no AWS region for {self.service_name}: pass region_name=..., set "

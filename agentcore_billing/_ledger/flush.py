@@ -102,9 +102,16 @@ class Sender:
                 return None
             rows = tx.execute(
                 _CLAIM,
-                (self._owner, token, now + self._lease_s, now + self._lease_s, picked[0][0],
-                 now, now + SEND_MARGIN_S),
-            )  # fmt: skip
+                (
+                    self._owner,
+                    token,
+                    now + self._lease_s,
+                    now + self._lease_s,
+                    picked[0][0],
+                    now,
+                    now + SEND_MARGIN_S,
+                ),
+            )
             slot = self._reserve_slot(tx, now) if rows else now
             crash_point("claim.before_commit")
         crash_point("claim.after_commit")
@@ -202,8 +209,10 @@ def outcome_state(
             "DuplicateRecord for usage hour id %s (attempt %s): Marketplace already holds a "
             "different quantity for this buyer, dimension and hour. The ledger resends only "
             "the identical frozen record, so another sender metered this hour, or this is a "
-            "bug: investigate before the month closes", row[0], int(row[11]),
-        )  # fmt: skip
+            "bug: investigate before the month closes",
+            row[0],
+            int(row[11]),
+        )
     if outcome in _DIRECT:
         return _DIRECT[outcome]
     closed = now >= float(row[17]) - SEND_MARGIN_S

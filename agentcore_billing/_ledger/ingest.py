@@ -36,6 +36,8 @@ CHUNK = 2000
 """Events converted and inserted per ``executemany`` inside one record_many transaction."""
 GROUP_MAX = 500
 """Most events one group commit writes (11 parameters each stays under SQLite's limit)."""
+GATHER_S = 0.0005
+"""How long a group-commit leader waits for the callers of the last group to queue again."""
 FUTURE_SLACK_US = 5 * 60 * 1_000_000
 """Events stamped more than five minutes ahead of the clock are refused."""
 
@@ -108,6 +110,8 @@ class Ingest:
         self._cond = threading.Condition()
         self._queue: list[_Ticket] = []
         self._writing = False
+        self._gathering = False
+        self._last_group = 1
 
     # -- record_many -------------------------------------------------------------
 
@@ -127,7 +131,7 @@ class Ingest:
         first_late: EventRow | None = None
         with self._store.write() as tx:
             mark = watermark(tx)
-            for rows in _chunks(_rows(events, self._now_us()), CHUNK):
+            for rows in _row_chunks(events, self._now_us()):
                 total += len(rows)
                 chunk = rows
                 if mark is not None and min(row[7] for row in rows) < mark:
@@ -162,11 +166,14 @@ class Ingest:
         ticket = _Ticket(row)
         with self._cond:
             self._queue.append(ticket)
+            if self._gathering:
+                self._cond.notify_all()  # the leader is waiting for the group to form
             while not ticket.done:
                 if self._writing:
                     self._cond.wait()
                     continue
                 self._writing = True
+                self._gather()
                 batch, self._queue = self._queue[:GROUP_MAX], self._queue[GROUP_MAX:]
                 self._cond.release()
                 try:
@@ -174,8 +181,20 @@ class Ingest:
                 finally:
                     self._cond.acquire()
                     self._writing = False
+                    self._last_group = len(batch)
                     self._cond.notify_all()
         return ticket.outcome()
+
+    def _gather(self) -> None:
+        # The callers the last commit released come back a few microseconds apart; the
+        # first of them would otherwise commit alone and the rest wait a whole commit.
+        # So when the last group had company, the leader waits (at most GATHER_S, far
+        # below one commit) until as many callers have queued again.
+        wanted = min(self._last_group, GROUP_MAX)
+        if wanted > 1 and len(self._queue) < wanted:
+            self._gathering = True
+            self._cond.wait_for(lambda: len(self._queue) >= wanted, timeout=GATHER_S)
+            self._gathering = False
 
     def _write_group(self, batch: list[_Ticket]) -> None:
         try:
@@ -253,11 +272,24 @@ def _insert_returning(tx: Tx, rows: Sequence[EventRow]) -> set[str]:
     return {str(r[0]) for r in tx.execute(sql, flat)}
 
 
-def _rows(events: Iterable[UsageEvent | Mapping[str, Any]], now_us: int) -> Iterator[EventRow]:
-    for index, item in enumerate(events):
-        row = event_row(to_event(item, index))
-        _check_future(row, now_us, index)
-        yield row
+def _row_chunks(
+    events: Iterable[UsageEvent | Mapping[str, Any]], now_us: int
+) -> Iterator[list[EventRow]]:
+    """Rows of ``events``, CHUNK at a time (one list comprehension per chunk: the
+    per-event cost is what separates record_many from the raw driver)."""
+    source = iter(events)
+    index = 0
+    while chunk := list(islice(source, CHUNK)):
+        if all(type(item) is UsageEvent for item in chunk):
+            rows = [event_row(item) for item in chunk]  # type: ignore[arg-type]
+        else:
+            rows = [event_row(to_event(item, index + n)) for n, item in enumerate(chunk)]
+        latest = max(row[6] for row in rows)
+        if latest > now_us + FUTURE_SLACK_US:
+            first = next(n for n, row in enumerate(rows) if row[6] == latest)
+            _check_future(rows[first], now_us, index + first)
+        index += len(chunk)
+        yield rows
 
 
 def _check_future(row: EventRow, now_us: int, index: int) -> None:
@@ -281,11 +313,6 @@ def _place(chunk: list[EventRow], mark: int) -> tuple[list[EventRow], int, Event
         else:
             placed.append(row)
     return placed, late, first
-
-
-def _chunks(rows: Iterator[EventRow], size: int) -> Iterator[list[EventRow]]:
-    while chunk := list(islice(rows, size)):
-        yield chunk
 
 
 def _hour_text(row: EventRow) -> str:

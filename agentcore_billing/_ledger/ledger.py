@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from types import TracebackType
@@ -86,8 +86,9 @@ class UsageLedger:
         if late_events not in ("carry", "reject"):
             raise InvalidInputError("late_events", "'carry' or 'reject'", repr(late_events))
         if clock is not None and not callable(clock):
-            raise InvalidInputError("clock", "a callable returning an aware datetime",
-                                    type(clock).__name__)  # fmt: skip
+            raise InvalidInputError(
+                "clock", "a callable returning an aware datetime", type(clock).__name__
+            )
         self.late_events = late_events
         self._clock: Clock = clock or utc_now
         self._sleep: Sleep = sleep or real_sleep
@@ -145,10 +146,15 @@ class UsageLedger:
         self._check_open()
         try:
             event = UsageEvent(
-                dimension=dimension, quantity=quantity, at=at, event_id=event_id,  # type: ignore[arg-type]
-                customer_aws_account_id=customer_aws_account_id, license_arn=license_arn,
-                customer_identifier=customer_identifier, product_code=product_code,
-            )  # fmt: skip
+                dimension=dimension,
+                quantity=quantity,  # type: ignore[arg-type]  # a decimal string is read too
+                at=at,
+                event_id=event_id,
+                customer_aws_account_id=customer_aws_account_id,
+                license_arn=license_arn,
+                customer_identifier=customer_identifier,
+                product_code=product_code,
+            )
         except ValidationError as err:
             raise invalid_event(err, "") from None
         return self._ingest.record(event)
@@ -180,7 +186,7 @@ class UsageLedger:
         *,
         deadline: timedelta | None = None,
         max_requests_per_second: float = 10.0,
-        on_hour: Any = None,
+        on_hour: Callable[[HourResult], None] | None = None,
     ) -> FlushReport:
         """Seal what is due and meter each sealed hour exactly once.
 
@@ -207,30 +213,40 @@ class UsageLedger:
             >>> report.counts[HourState.METERED]  # doctest: +SKIP
         """
         self._check_open()
-        limit = _span("deadline", deadline or DEFAULT_FLUSH_DEADLINE, low=timedelta(0),
-                      high=timedelta(days=1))  # fmt: skip
+        limit = _span(
+            "deadline", deadline or DEFAULT_FLUSH_DEADLINE, low=timedelta(0), high=timedelta(days=1)
+        )
         rate = _rate(max_requests_per_second)
         start = self._now()
         with self._store.write() as tx:
             sealed = seal(tx, start, self.lateness.total_seconds())
         sender = Sender(
-            self._store, owner=new_owner(), lease_s=self.lease.total_seconds(),
-            pace_name=f"BatchMeterUsage:{_region(metering)}", interval=1.0 / rate,
-        )  # fmt: skip
+            self._store,
+            owner=new_owner(),
+            lease_s=self.lease.total_seconds(),
+            pace_name=f"BatchMeterUsage:{_region(metering)}",
+            interval=1.0 / rate,
+        )
         hours = self._send_all(metering, sender, start + limit.total_seconds(), on_hour)
         now = self._now()
         with self._store.write() as tx:
-            prune(tx, events_before=now - self.dedup_retention.total_seconds(),
-                  hours_before=None)  # fmt: skip
+            prune(tx, events_before=now - self.dedup_retention.total_seconds(), hours_before=None)
         with self._store.read() as tx:
             pending = pending_hours(tx)
         return FlushReport(
-            hours=hours, sealed=sealed.sealed, pending=pending,
-            late_carried=sealed.late_carried, late_rejected=sealed.late_rejected,
-        )  # fmt: skip
+            hours=hours,
+            sealed=sealed.sealed,
+            pending=pending,
+            late_carried=sealed.late_carried,
+            late_rejected=sealed.late_rejected,
+        )
 
     def _send_all(
-        self, metering: MeteringClient, sender: Sender, end: float, on_hour: Any
+        self,
+        metering: MeteringClient,
+        sender: Sender,
+        end: float,
+        on_hour: Callable[[HourResult], None] | None,
     ) -> list[HourResult]:
         settled: list[HourResult] = []
 
@@ -243,7 +259,8 @@ class UsageLedger:
         while True:
             now = self._now()
             with self._store.write() as tx:
-                note(expire(tx, now))
+                expired = expire(tx, now)
+            note(expired)  # the callback runs with no transaction open
             claim = sender.claim(now)
             if claim is None:
                 wait = self._next_retry(now)
@@ -265,8 +282,10 @@ class UsageLedger:
             sender.release(claim, self._now(), f"{type(err).__name__}: {err}")
             logger.error(
                 "flush stopped: %s (%d answered hours stored, the rest released for the "
-                "next flush)", err, len(settled),
-            )  # fmt: skip
+                "next flush)",
+                err,
+                len(settled),
+            )
             raise
         except BaseException:
             sender.release(claim, self._now(), "interrupted")
@@ -320,11 +339,16 @@ class UsageLedger:
         now = self._now()
         with self._store.write() as tx:
             return prune(
-                tx, events_before=now - self.dedup_retention.total_seconds(),
-                hours_before=now - _span("hours_older_than", hours_older_than,
-                                         low=timedelta(days=1), high=timedelta(days=36600)
-                                         ).total_seconds(),
-            )  # fmt: skip
+                tx,
+                events_before=now - self.dedup_retention.total_seconds(),
+                hours_before=now
+                - _span(
+                    "hours_older_than",
+                    hours_older_than,
+                    low=timedelta(days=1),
+                    high=timedelta(days=36600),
+                ).total_seconds(),
+            )
 
     # -- lifecycle -----------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from agentcore_billing._core.errors import ConfigurationError
 
@@ -21,7 +22,7 @@ from .store import Row, Store, Tx
 
 try:
     import psycopg
-    from psycopg_pool import ConnectionPool
+    from psycopg_pool import ConnectionPool, PoolTimeout
 except ImportError as err:  # pragma: no cover - depends on the installed extras
     raise ConfigurationError(
         "a postgresql:// ledger needs psycopg 3: pip install 'agentcore-billing[postgres]'"
@@ -57,7 +58,9 @@ class PostgresStore(Store):
 
     dialect = POSTGRES
 
-    def __init__(self, url: str, *, max_connections: int = 4) -> None:
+    def __init__(
+        self, url: str, *, max_connections: int = 4, connect_timeout: float = 10.0
+    ) -> None:
         self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
             url,
             min_size=1,
@@ -66,7 +69,13 @@ class PostgresStore(Store):
             open=True,
             name="agentcore-billing-ledger",
         )
-        self._pool.wait(timeout=10.0)
+        try:
+            self._pool.wait(timeout=connect_timeout)
+        except PoolTimeout as err:
+            self._pool.close()
+            raise ConfigurationError(
+                f"the ledger cannot reach PostgreSQL at {_where(url)} within {connect_timeout:g} s"
+            ) from err
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
@@ -91,3 +100,14 @@ class PostgresStore(Store):
     def close(self) -> None:
         """Close the pool."""
         self._pool.close()
+
+
+def _where(url: str) -> str:
+    """host:port/db of a URL, without user or password.
+
+    Example:
+        >>> _where("postgresql://bill:secret@db.internal:5433/usage?sslmode=require")
+        'db.internal:5433/usage'
+    """
+    parts = urlsplit(url)
+    return f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path or '/'}".rstrip("/")

@@ -76,10 +76,22 @@ def _outbox_row(row: tuple[object, ...], now: float) -> tuple[object, ...]:
     key = (account, license_arn, customer, product, dimension, int(str(hour)))
     hour_key, group, record, digest = frozen_record(key, int(str(micros)), bool(whole))
     return (
-        hour_key, group, account, license_arn, customer, product, dimension,
-        key[5], deadline_of(key[5]), int(str(micros)), int(str(whole)), events,
-        record, digest, now,
-    )  # fmt: skip
+        hour_key,
+        group,
+        account,
+        license_arn,
+        customer,
+        product,
+        dimension,
+        key[5],
+        deadline_of(key[5]),
+        int(str(micros)),
+        int(str(whole)),
+        events,
+        record,
+        digest,
+        now,
+    )
 
 
 def expire(tx: Tx, now: float) -> list[HourResult]:

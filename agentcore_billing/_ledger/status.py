@@ -32,11 +32,16 @@ def open_hours(tx: Tx, *, before: int | None = None, limit: int | None = None) -
 def _open_result(row: Row) -> HourResult:
     account, license_arn, customer, product, dimension, hour, micros, whole, events = row
     return HourResult(
-        customer_aws_account_id=account, license_arn=license_arn,
-        customer_identifier=customer, product_code=product, dimension=dimension,
-        hour=at_epoch(int(hour)), quantity=from_micros(int(micros), bool(whole)),
-        state=HourState.OPEN, events=int(events),
-    )  # fmt: skip
+        customer_aws_account_id=account,
+        license_arn=license_arn,
+        customer_identifier=customer,
+        product_code=product,
+        dimension=dimension,
+        hour=at_epoch(int(hour)),
+        quantity=from_micros(int(micros), bool(whole)),
+        state=HourState.OPEN,
+        events=int(events),
+    )
 
 
 def pending_hours(tx: Tx) -> int:
@@ -67,9 +72,10 @@ def ledger_status(tx: Tx, now: float) -> LedgerStatus:
         )
     ]
     near += [
-        hour for hour in open_hours(tx, before=int(now) - 23 * 3600, limit=1000)
+        hour
+        for hour in open_hours(tx, before=int(now) - 23 * 3600, limit=1000)
         if deadline_of(int(hour.hour.timestamp())) <= now + NEAR_DEADLINE_S
-    ]  # fmt: skip
+    ]
     return LedgerStatus(
         counts=counts,
         oldest_unsent=at_epoch(int(min(oldest))) if oldest else None,

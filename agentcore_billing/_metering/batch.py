@@ -30,6 +30,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from agentcore_billing._core.clock import Clock, Monotonic, Sleep
 from agentcore_billing._core.clock import monotonic as real_monotonic
@@ -40,7 +41,7 @@ from .dispatch import Job, Lanes, Workers
 from .gate import Gate
 from .packing import MAX_RECORDS_PER_REQUEST, GroupKey, halves
 from .plan import Admitter, Entry, HourBook, Settled, hour_key, repeat_of
-from .results import BatchMeterReport, MeteringOutcome, UsageRecordResult
+from .results import BatchMeterReport, InputRecord, MeteringOutcome, UsageRecordResult
 from .send import Sent
 
 logger = logging.getLogger(__name__)
@@ -333,7 +334,7 @@ class BatchRun:
 
     def _settle(self, slot: _Slot, settled: Settled) -> None:
         slot.result = UsageRecordResult(
-            record=slot.item,
+            record=cast(InputRecord, slot.item),  # garbage from untyped callers is REJECTED
             outcome=settled.outcome,
             metering_record_id=settled.metering_record_id,
             reason=settled.reason,

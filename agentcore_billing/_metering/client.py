@@ -9,10 +9,10 @@ once (see :mod:`.plan` and :mod:`.send` for the rules).
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from agentcore_billing._core.clock import Clock, Monotonic, Sleep
 from agentcore_billing._core.engine import Invoker, Reply
@@ -40,6 +40,7 @@ from .records import (
 from .results import (
     BatchMeterReport,
     MeterUsageResult,
+    RecordT_co,
     RegisterUsageResult,
     ResolvedCustomer,
     UsageRecordResult,
@@ -163,11 +164,11 @@ class MeteringClient(FacadeBase):
 
     def batch_meter_usage(
         self,
-        records: Iterable[UsageRecord | Mapping[str, Any]],
+        records: Iterable[RecordT_co],
         *,
         product_code: str | None = None,
-        on_result: OnResult | None = None,
-    ) -> BatchMeterReport:
+        on_result: Callable[[UsageRecordResult[RecordT_co]], object] | None = None,
+    ) -> BatchMeterReport[RecordT_co]:
         """Meter any number of usage records; every record gets exactly one result.
 
         Collects :meth:`iter_batch_meter_usage` into a report (results in input order).
@@ -180,7 +181,7 @@ class MeteringClient(FacadeBase):
             >>> report = metering.batch_meter_usage(records)  # doctest: +SKIP
             >>> report.counts, report.ok                       # doctest: +SKIP
         """
-        collected: list[UsageRecordResult] = []
+        collected: list[UsageRecordResult[RecordT_co]] = []
         try:
             for result in self.iter_batch_meter_usage(
                 records, product_code=product_code, on_result=on_result
@@ -194,11 +195,11 @@ class MeteringClient(FacadeBase):
 
     def iter_batch_meter_usage(
         self,
-        records: Iterable[UsageRecord | Mapping[str, Any]],
+        records: Iterable[RecordT_co],
         *,
         product_code: str | None = None,
-        on_result: OnResult | None = None,
-    ) -> Iterator[UsageRecordResult]:
+        on_result: Callable[[UsageRecordResult[RecordT_co]], object] | None = None,
+    ) -> Iterator[UsageRecordResult[RecordT_co]]:
         """Stream results in input order while reading ``records`` lazily.
 
         ``records`` may be any iterable (a generator of millions works): at most
@@ -245,7 +246,10 @@ class MeteringClient(FacadeBase):
         admitter = Admitter(
             window=self.window, product_code=code, licensed_product_code=product_code
         )
-        return self._run_batch(records, admitter, on_result).results()
+        run = self._run_batch(records, admitter, cast("OnResult | None", on_result))
+        return cast(
+            "Iterator[UsageRecordResult[RecordT_co]]", run.results()
+        )  # each holds its input
 
     def _run_batch(
         self, records: Iterable[object], admitter: Admitter, on_result: OnResult | None

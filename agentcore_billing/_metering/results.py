@@ -5,12 +5,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 from enum import Enum
-from typing import Any
+from typing import Any, Generic
 
-from pydantic import Field
+from pydantic import Field, SerializeAsAny, SkipValidation
+from typing_extensions import Self, TypeVar
 
 from agentcore_billing._core.errors import MeteringFailuresError
 from agentcore_billing._core.models import ResponseModel, WireDatetime
+
+from .records import UsageRecord
 
 if sys.version_info >= (3, 11):
     from enum import StrEnum
@@ -55,7 +58,14 @@ SERVICE_STATUSES = frozenset(
 )
 
 
-class UsageRecordResult(ResponseModel):
+InputRecord = UsageRecord | Mapping[str, Any]
+"""What batch metering takes: a ``UsageRecord`` or a dict of its fields."""
+
+RecordT_co = TypeVar("RecordT_co", bound=InputRecord, covariant=True, default=InputRecord)
+"""The type of the records the caller handed in (``UsageRecord``, dicts, or both)."""
+
+
+class UsageRecordResult(ResponseModel, Generic[RecordT_co]):
     """The outcome of one input record.
 
     Example:
@@ -65,9 +75,11 @@ class UsageRecordResult(ResponseModel):
         (False, 'dimension: too short')
     """
 
-    record: Any
+    # Kept as given, never validated or copied: the input's identity is the correlation.
+    record: SerializeAsAny[SkipValidation[RecordT_co]]
     """The very object you passed in (a ``UsageRecord``, or the dict or other value),
-    so ``is`` / ``id()`` correlate results with inputs."""
+    so ``is`` / ``id()`` correlate results with inputs. Typed as what you passed:
+    ``batch_meter_usage(list_of_usage_records)`` gives ``UsageRecordResult[UsageRecord]``."""
     outcome: MeteringOutcome
     """What became of it."""
     metering_record_id: str | None = None
@@ -87,7 +99,7 @@ class UsageRecordResult(ResponseModel):
         return self.outcome is MeteringOutcome.SUCCESS
 
 
-class BatchMeterReport(ResponseModel):
+class BatchMeterReport(ResponseModel, Generic[RecordT_co]):
     """Every input record's result, in input order: partial failure as data.
 
     Example:
@@ -96,39 +108,39 @@ class BatchMeterReport(ResponseModel):
         (True, 0)
     """
 
-    results: list[UsageRecordResult]
+    results: list[UsageRecordResult[RecordT_co]]
     """One result per input record, in input order."""
 
-    def _having(self, outcome: MeteringOutcome) -> list[UsageRecordResult]:
+    def _having(self, outcome: MeteringOutcome) -> list[UsageRecordResult[RecordT_co]]:
         return [result for result in self.results if result.outcome is outcome]
 
     @property
-    def succeeded(self) -> list[UsageRecordResult]:
+    def succeeded(self) -> list[UsageRecordResult[RecordT_co]]:
         """Results with outcome ``SUCCESS``."""
         return self._having(MeteringOutcome.SUCCESS)
 
     @property
-    def duplicates(self) -> list[UsageRecordResult]:
+    def duplicates(self) -> list[UsageRecordResult[RecordT_co]]:
         """Results with outcome ``DUPLICATE_RECORD``."""
         return self._having(MeteringOutcome.DUPLICATE_RECORD)
 
     @property
-    def not_subscribed(self) -> list[UsageRecordResult]:
+    def not_subscribed(self) -> list[UsageRecordResult[RecordT_co]]:
         """Results with outcome ``CUSTOMER_NOT_SUBSCRIBED``."""
         return self._having(MeteringOutcome.CUSTOMER_NOT_SUBSCRIBED)
 
     @property
-    def rejected(self) -> list[UsageRecordResult]:
+    def rejected(self) -> list[UsageRecordResult[RecordT_co]]:
         """Results with outcome ``REJECTED``."""
         return self._having(MeteringOutcome.REJECTED)
 
     @property
-    def unprocessed(self) -> list[UsageRecordResult]:
+    def unprocessed(self) -> list[UsageRecordResult[RecordT_co]]:
         """Results with outcome ``UNPROCESSED``."""
         return self._having(MeteringOutcome.UNPROCESSED)
 
     @property
-    def failed(self) -> list[UsageRecordResult]:
+    def failed(self) -> list[UsageRecordResult[RecordT_co]]:
         """Every result that is not a success."""
         return [result for result in self.results if not result.ok]
 
@@ -148,7 +160,7 @@ class BatchMeterReport(ResponseModel):
     def __len__(self) -> int:
         return len(self.results)
 
-    def raise_for_failures(self) -> BatchMeterReport:
+    def raise_for_failures(self) -> Self:
         """Raise :class:`MeteringFailuresError` unless every record succeeded.
 
         Returns the report itself when all succeeded, for chaining.

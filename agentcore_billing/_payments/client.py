@@ -14,7 +14,7 @@ import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from pydantic import SecretStr
 
@@ -29,7 +29,17 @@ from .challenge import PaymentChallenge
 from .models.enums import BalanceToken, Chain
 from .models.instrument import PaymentInstrument, PaymentInstrumentSummary, TokenBalance
 from .models.linked import EmbeddedCryptoWallet
-from .models.payment import PaymentInput, PaymentResult
+from .models.payment import (
+    AwsBillingX402Payment,
+    AwsBillingX402PaymentResult,
+    MppPayment,
+    MppPaymentResult,
+    PaymentInput,
+    PaymentResult,
+    X402Payment,
+    X402PaymentResult,
+    result_type_for,
+)
 from .models.requests import (
     CreatePaymentInstrumentInput,
     CreatePaymentSessionInput,
@@ -309,6 +319,54 @@ class PaymentsClient(FacadeBase):
         with deleted_after(create, delete, client_token) as session:
             yield session
 
+    @overload
+    def process_payment(
+        self,
+        *,
+        payment_session_id: str,
+        payment_instrument_id: str,
+        payment: X402Payment,
+        user_id: str | None = None,
+        agent_name: str | None = None,
+        client_token: str | None = None,
+    ) -> X402PaymentResult: ...
+
+    @overload
+    def process_payment(
+        self,
+        *,
+        payment_session_id: str,
+        payment_instrument_id: str,
+        payment: MppPayment,
+        user_id: str | None = None,
+        agent_name: str | None = None,
+        client_token: str | None = None,
+    ) -> MppPaymentResult: ...
+
+    @overload
+    def process_payment(
+        self,
+        *,
+        payment_session_id: str,
+        payment_instrument_id: str,
+        payment: AwsBillingX402Payment,
+        user_id: str | None = None,
+        agent_name: str | None = None,
+        client_token: str | None = None,
+    ) -> AwsBillingX402PaymentResult: ...
+
+    @overload
+    def process_payment(
+        self,
+        *,
+        payment_session_id: str,
+        payment_instrument_id: str,
+        payment: PaymentInput,
+        user_id: str | None = None,
+        agent_name: str | None = None,
+        client_token: str | None = None,
+    ) -> PaymentResult: ...
+
     def process_payment(
         self,
         *,
@@ -320,6 +378,12 @@ class PaymentsClient(FacadeBase):
         client_token: str | None = None,
     ) -> PaymentResult:
         """Pay within a session with an instrument (``ProcessPayment``).
+
+        The result of an :class:`X402Payment` is an :class:`X402PaymentResult`
+        (``result.x402`` is never ``None``), of an :class:`MppPayment` an
+        :class:`MppPaymentResult` (``result.mpp`` likewise), of an
+        :class:`AwsBillingX402Payment` an :class:`AwsBillingX402PaymentResult`
+        (``result.aws_billing``).
 
         There is no operation to read a payment back: after an error with
         ``outcome_unknown``, call again with the error's ``client_token``.
@@ -352,7 +416,7 @@ class PaymentsClient(FacadeBase):
             payment=payment,
         )
         response, token = self._calls.create("ProcessPayment", request.to_params(), client_token)
-        return PaymentResult.from_wire(response, client_token=token)
+        return result_type_for(payment).from_wire(response, client_token=token)
 
     def pay_for(
         self,

@@ -58,10 +58,11 @@ def _register() -> None:
     from ._customer import resolve_customer
     from ._demo import demo
     from ._emulator import emulator
+    from ._ledger import ledger
     from ._meter import meter
     from ._sessions import sessions
 
-    for command in (demo, emulator, meter, resolve_customer, sessions):
+    for command in (demo, emulator, ledger, meter, resolve_customer, sessions):
         cli.add_command(command)
 
 

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.rule import Rule
 from rich.text import Text
 
+from ._demo_ledger import run_ledger
 from ._demo_metering import DEMO_QUOTAS, run_metering
 from ._demo_pay402 import run_pay402
 from ._demo_payments import run_payments, run_signup
@@ -42,6 +43,8 @@ HELP = """Tour the library end to end against an embedded emulator (no AWS accou
 3. A backend meters --records usage records for many customers, through
    throttling and UnprocessedRecords storms, with one record outside the
    24-hour window, and shows every record's outcome.
+4. App servers record usage in a ledger; two flush workers at once meter
+   each hour exactly once.
 
 The emulator listens on 127.0.0.1 only; the run is deterministic for a --seed.
 """
@@ -113,6 +116,7 @@ def demo(ctx: click.Context, records: int, seed: int) -> None:
         run_pay402(tour)
         run_signup(tour)
         run_metering(tour, records, rng=random.Random(seed))
+        run_ledger(tour, rng=random.Random(seed))
     elapsed = _monotonic() - started
     tour.results["seconds"] = round(elapsed, 2)
     if settings.json:

@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ._options import PAYMENT_MANAGER_ENV, output_options, refuse_aws_options, settings_of
+from ._options import (
+    PAYMENT_MANAGER_ENV,
+    USER_ID_ENV,
+    output_options,
+    refuse_aws_options,
+    settings_of,
+)
 from ._output import EXIT_BAD_INPUT, CommandError, key_value_table, stdout_console
 
 if TYPE_CHECKING:
@@ -19,7 +25,9 @@ if TYPE_CHECKING:
 HELP = f"""Serve AgentCore Payments and Marketplace Metering on 127.0.0.1 until Ctrl-C.
 
 Point any command (or boto3) at it with --endpoint-url URL; any region and any
-credentials work. Prints the URL (with --json: one JSON line) once listening.
+credentials work, and CLI commands pointed at 127.0.0.1 need none. Prints the URL,
+the demo manager, user, products and customers (with --json: one JSON line) once
+listening.
 
 \b
 Faults (repeatable; per operation, * for all others):
@@ -33,6 +41,8 @@ Customers and registration tokens:
   --customer account=111122223333,product=my-product,license_arn=arn:aws:...
   --customer account=222233334444,product=my-product,identifier=cust-1,subscribed=false
   --registration-token 111122223333=TOKEN   (TOKEN resolves to that customer; never printed)
+Registration tokens, these and the demo ones, resolve once, as in the service: resolving
+one again answers ExpiredTokenException (a buyer resubmitted it).
 
 --demo-data seeds products, customers, tokens and a funded wallet (see
 agentcore_billing.emulator.DemoData); export {PAYMENT_MANAGER_ENV} to use its manager.
@@ -56,7 +66,11 @@ _CUSTOMER_KEYS = {
     help="Port on 127.0.0.1 (0 picks a free one).",
 )
 @click.option(
-    "--seed", type=int, default=0, show_default=True, help="Seed of faults and identifiers."
+    "--seed",
+    type=int,
+    default=None,
+    help="Seed of faults and identifiers, for a reproducible run (default: seed 0's "
+    "faults, identifiers no other run mints).",
 )
 @click.option(
     "--fault",
@@ -87,7 +101,7 @@ def emulator(
     ctx: click.Context,
     *,
     port: int,
-    seed: int,
+    seed: int | None,
     faults: tuple[str, ...],
     no_quotas: bool,
     customers: tuple[str, ...],
@@ -107,13 +121,19 @@ def emulator(
     known = [_add_customer(emu, spec) for spec in customers]
     for spec in tokens:
         _add_token(emu, spec, known, settings.secrets)
-    info: dict[str, Any] = {"customers": [c.customer_aws_account_id for c in known]}
+    info: dict[str, Any] = {}
     if demo_data:
         demo = emu.seed_demo_data()
         info["payment_manager_arn"] = demo.payment_manager_arn
         info["user_id"] = demo.user_id
         info["payment_instrument_id"] = demo.payment_instrument_id
-        info["products"] = [demo.saas_product_code, demo.legacy_product_code]
+        info["products"] = [
+            demo.saas_product_code,
+            demo.legacy_product_code,
+            demo.container_product_code,
+        ]
+        known = [*demo.customers, *known]
+    info["customers"] = [_customer_info(c) for c in known]
     with _sigterm_as_interrupt():
         try:
             emu.serve_forever(lambda running: _ready(running, info, json_output=settings.json))
@@ -139,6 +159,18 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _customer_info(customer: Customer) -> dict[str, Any]:
+    """What a CLI user needs to meter for a customer (nothing here is secret)."""
+    return {
+        "customer_aws_account_id": customer.customer_aws_account_id,
+        "product_code": customer.product_code,
+        "license_arn": customer.license_arn,
+        "customer_identifier": customer.customer_identifier,
+        "agreement_id": customer.agreement_id,
+        "subscribed": customer.subscribed,
+    }
+
+
 def _ready(emu: Emulator, info: dict[str, Any], *, json_output: bool) -> None:
     url = emu.endpoint_url
     if json_output:
@@ -146,15 +178,23 @@ def _ready(emu: Emulator, info: dict[str, Any], *, json_output: bool) -> None:
         return
     rows = [("endpoint_url", url)]
     rows += [(k, ", ".join(v) if isinstance(v, list) else v) for k, v in info.items() if v]
+    rows = [row for row in rows if row[0] != "customers"]
+    rows += [(_customer_label(c), c["license_arn"] or "") for c in info["customers"]]
     stdout_console().print(key_value_table("Emulator listening (Ctrl-C to stop)", rows))
-    hint = f"use it with: --endpoint-url {url} --region us-east-1 (any credentials work)"
+    hint = f"use it with: --endpoint-url {url} (no AWS credentials or region needed)"
     if "payment_manager_arn" in info:
         hint += (
             f"\n  export {PAYMENT_MANAGER_ENV}={info['payment_manager_arn']}"
-            f"\n  agentcore-billing sessions list --user-id {info['user_id']} --endpoint-url {url}"
-            " --region us-east-1"
+            f"\n  export {USER_ID_ENV}={info['user_id']}"
+            f"\n  agentcore-billing sessions list --endpoint-url {url}"
         )
     click.echo(hint, err=True)
+
+
+def _customer_label(customer: dict[str, Any]) -> str:
+    who = customer["customer_identifier"] or customer["customer_aws_account_id"]
+    state = "" if customer["subscribed"] else ", not subscribed"
+    return f"customer {who} ({customer['product_code']}{state})"
 
 
 def _pairs(spec: str, option: str) -> dict[str, str]:
@@ -196,4 +236,4 @@ def _add_token(emu: Emulator, spec: str, known: list[Customer], secrets: list[st
             "--registration-token: expected ACCOUNT=TOKEN for an account given with --customer",
             exit_code=EXIT_BAD_INPUT,
         )
-    emu.add_registration_token(token, customer, reusable=True)
+    emu.add_registration_token(token, customer)  # resolves once, as the demo tokens do

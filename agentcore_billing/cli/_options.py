@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 PAYMENT_MANAGER_ENV = "AGENTCORE_PAYMENT_MANAGER_ARN"
+USER_ID_ENV = "AGENTCORE_PAYMENTS_USER_ID"
+
+_log = logging.getLogger("agentcore_billing.cli")
 
 
 def settings_of(ctx: click.Context) -> Settings:
@@ -114,12 +117,73 @@ def refuse_aws_options(ctx: click.Context, command: str) -> None:
 
 
 def boto_session(settings: Settings) -> boto3.Session | None:
-    """A boto3 session for ``--profile``; ``None`` lets the library build its own."""
+    """A boto3 session for ``--profile``; ``None`` lets the library build its own.
+
+    For a loopback ``--endpoint-url`` (an emulator) the CLI works in a clean shell: with
+    no AWS credentials found it signs with placeholder ones, and with no region it uses
+    ``us-east-1`` (both said at DEBUG). The library never does this on its own.
+    """
+    if settings.endpoint_url is not None and is_loopback(settings.endpoint_url):
+        return _loopback_session(settings)
     if settings.profile is None:
         return None
     import boto3
 
     return boto3.Session(profile_name=settings.profile, region_name=settings.region)
+
+
+LOOPBACK_REGION = "us-east-1"
+"""The region CLI commands use against a loopback endpoint when none is configured."""
+
+_PLACEHOLDER_KEY = "agentcore-billing-local"
+
+
+def is_loopback(url: str) -> bool:
+    """Whether ``url`` names this machine (127.0.0.0/8, ::1 or localhost).
+
+    Example:
+        >>> is_loopback("http://127.0.0.1:4566"), is_loopback("https://example.com")
+        (True, False)
+    """
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _loopback_session(settings: Settings) -> boto3.Session:
+    import os
+
+    import boto3
+    import botocore.session
+
+    core = botocore.session.Session(profile=settings.profile)
+    resolver = core.get_component("credential_provider")
+    for name in ("container-role", "iam-role"):  # no metadata-service calls for a local URL
+        resolver.remove(name)
+    region = settings.region or os.environ.get("AWS_REGION") or None
+    session = boto3.Session(botocore_session=core, region_name=region)
+    if not session.region_name:
+        _log.debug("no AWS region configured: using %s for the local endpoint", LOOPBACK_REGION)
+        region = LOOPBACK_REGION
+        session = boto3.Session(botocore_session=core, region_name=region)
+    if session.get_credentials() is None:
+        _log.debug("no AWS credentials found: using placeholder ones for the local endpoint")
+        return boto3.Session(
+            aws_access_key_id=_PLACEHOLDER_KEY,
+            aws_secret_access_key=_PLACEHOLDER_KEY,
+            region_name=session.region_name,
+        )
+    return session
 
 
 def payments_client(

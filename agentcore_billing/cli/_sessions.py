@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.table import Table
 
-from ._options import PAYMENT_MANAGER_ENV, aws_options, payments_client, settings_of
-from ._output import emit_json, key_value_table, stdout_console
+from ._options import (
+    PAYMENT_MANAGER_ENV,
+    USER_ID_ENV,
+    aws_options,
+    payments_client,
+    settings_of,
+)
+from ._output import EXIT_BAD_INPUT, CommandError, emit_json, key_value_table, stdout_console
 
 if TYPE_CHECKING:
     from agentcore_billing import PaymentsClient, PaymentSession, PaymentSessionSummary
@@ -20,7 +27,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 def manager_options(f: F) -> F:
     """Add ``--payment-manager-arn`` (or its env var), ``--user-id`` and ``--agent-name``."""
     f = click.option("--agent-name", default=None, help="The agent acting (agentName).")(f)
-    f = click.option("--user-id", default=None, help="The end user the session is for (userId).")(f)
+    f = click.option(
+        "--user-id",
+        envvar=USER_ID_ENV,
+        default=None,
+        help=(
+            "The end user the sessions are for (userId; default: "
+            f"${USER_ID_ENV}). Needed with IAM authorization and by the emulator."
+        ),
+    )(f)
     return click.option(
         "--payment-manager-arn",
         envvar=PAYMENT_MANAGER_ENV,
@@ -36,6 +51,21 @@ def _client(
     return payments_client(
         settings_of(ctx), payment_manager_arn, user_id=user_id, agent_name=agent_name
     )
+
+
+@contextmanager
+def _user_id_hint(user_id: str | None) -> Iterator[None]:
+    """Turn the service's "userId is required" into the option that supplies it."""
+    from agentcore_billing import ServiceValidationError
+
+    try:
+        yield
+    except ServiceValidationError as err:
+        if user_id is not None or "userId" not in (err.message or ""):
+            raise
+        raise CommandError(
+            f"{err}; pass --user-id ID (or set ${USER_ID_ENV})", exit_code=EXIT_BAD_INPUT
+        ) from err
 
 
 def session_fields(session: PaymentSession) -> list[tuple[str, Any]]:
@@ -98,11 +128,12 @@ def create(
     from agentcore_billing import Money
 
     payments = _client(ctx, payment_manager_arn, user_id, agent_name)
-    session = payments.create_payment_session(
-        expiry_time_in_minutes=expiry_minutes,
-        max_spend=Money.usd(max_spend) if max_spend is not None else None,
-        client_token=client_token,
-    )
+    with _user_id_hint(user_id):
+        session = payments.create_payment_session(
+            expiry_time_in_minutes=expiry_minutes,
+            max_spend=Money.usd(max_spend) if max_spend is not None else None,
+            client_token=client_token,
+        )
     _show_session(ctx, "Created payment session", session)
 
 
@@ -120,7 +151,9 @@ def get(
     agent_name: str | None,
 ) -> None:
     """Show one payment session, with what is left to spend."""
-    session = _client(ctx, payment_manager_arn, user_id, agent_name).get_payment_session(session_id)
+    payments = _client(ctx, payment_manager_arn, user_id, agent_name)
+    with _user_id_hint(user_id):
+        session = payments.get_payment_session(session_id)
     _show_session(ctx, "Payment session", session)
 
 
@@ -132,7 +165,9 @@ def list_(
     ctx: click.Context, payment_manager_arn: str, user_id: str | None, agent_name: str | None
 ) -> None:
     """List the payment sessions of the payment manager (all pages)."""
-    summaries = list(_client(ctx, payment_manager_arn, user_id, agent_name).list_payment_sessions())
+    payments = _client(ctx, payment_manager_arn, user_id, agent_name)
+    with _user_id_hint(user_id):
+        summaries = list(payments.list_payment_sessions())
     if settings_of(ctx).json:
         emit_json([_summary_fields(s) for s in summaries])
         return
@@ -168,7 +203,8 @@ def delete(
 ) -> None:
     """Delete a payment session; prints the status the service returned."""
     payments = _client(ctx, payment_manager_arn, user_id, agent_name)
-    status = payments.delete_payment_session(session_id)
+    with _user_id_hint(user_id):
+        status = payments.delete_payment_session(session_id)
     if settings_of(ctx).json:
         emit_json({"payment_session_id": session_id, "status": status})
     else:

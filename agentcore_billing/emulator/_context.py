@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+import secrets
 import string
 import uuid
 from collections.abc import Callable, Mapping
@@ -16,20 +17,49 @@ _ALNUM = string.digits + string.ascii_letters
 
 
 class IdSource:
-    """Seeded identifiers, so a run with the same seed mints the same ids.
+    """Identifiers: reproducible for a seed, never repeated otherwise.
+
+    With a seed, a run mints the same ids as every other run with that seed. Without
+    one (``None``), each source draws a fresh salt, so no two emulators mint the same
+    ids (a seller's replay protection never sees an old nonce again). Either way
+    :meth:`reset` moves on to a new stream instead of replaying the old one, so an id
+    kept from before a reset never names something created after it.
 
     Example:
         >>> IdSource(1).alnum(5) == IdSource(1).alnum(5)
         True
+        >>> IdSource(None).alnum(15) == IdSource(None).alnum(15)
+        False
+        >>> ids = IdSource(1)
+        >>> first = ids.alnum(15)
+        >>> ids.reset()
+        >>> ids.alnum(15) == first
+        False
     """
 
     def __init__(self, seed: int | str | None) -> None:
         self._seed = seed
-        self._rng = random.Random(f"{seed}:ids")
+        self._salt = "" if seed is not None else secrets.token_hex(16)
+        self._generation = 0
+        self._rng = self._stream()
+
+    def _stream(self) -> random.Random:
+        generation = f":{self._generation}" if self._generation else ""
+        return random.Random(f"{self._seed}{self._salt}:ids{generation}")
 
     def reset(self) -> None:
-        """Restart the stream from the seed."""
-        self._rng = random.Random(f"{self._seed}:ids")
+        """Continue with a new stream (the next one of the seed's sequence)."""
+        self._generation += 1
+        self._rng = self._stream()
+
+    def fixed(self, label: str) -> IdSource:
+        """A separate source that mints the same ids every time (for fixed data sets).
+
+        Example:
+            >>> IdSource(None).fixed("demo").alnum(8) == IdSource(None).fixed("demo").alnum(8)
+            True
+        """
+        return IdSource(f"{self._seed}:{label}")
 
     def uuid4(self) -> str:
         """A random (version 4) UUID string."""

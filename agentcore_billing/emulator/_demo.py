@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from ._customers import Customer
@@ -59,7 +59,8 @@ def seed_demo(engine: Engine) -> DemoData:
             connector_id=DEMO_PAYMENT_CONNECTOR_ID,
             user_id=DEMO_USER_ID,
             network="ETHEREUM",
-            ctx=engine.context(None, {}),
+            # Fixed ids: the demo data reads the same after reset() and in every run.
+            ctx=replace(engine.context(None, {}), ids=engine.ids.fixed("demo")),
         )
     return DemoData(
         payment_manager_arn=DEMO_PAYMENT_MANAGER_ARN,

@@ -46,6 +46,9 @@ class Emulator:
         host: Interface to bind (loopback by default).
         port: Port to bind; 0 picks a free one.
         seed: Seeds the fault streams and the identifiers, for reproducible runs.
+            ``None`` (the default): seed 0's fault streams, and identifiers (session
+            ids, payment ids, signed nonces) that no other emulator mints. ``reset()``
+            never replays identifiers either. The demo data's ids are fixed.
         faults: Fault configs per operation name; key ``*`` applies to the others.
         default_faults: Shorthand for ``faults["*"]``.
         quotas: Requests per second per operation, merged over ``DEFAULT_QUOTAS``
@@ -74,7 +77,7 @@ class Emulator:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        seed: int | str | None = 0,
+        seed: int | str | None = None,
         faults: Mapping[str, FaultConfig] | None = None,
         default_faults: FaultConfig | None = None,
         quotas: Mapping[str, float | None] | None = None,
@@ -380,6 +383,8 @@ class Emulator:
 
         Seeded products, customers and registration tokens stay (tokens become
         resolvable again) unless ``clear_seed``; fault streams restart from the seed.
+        New identifiers never repeat those minted before the reset (a kept session id
+        answers ResourceNotFoundException, it never names a new session).
         """
         self._engine.clear(clear_seed=clear_seed)
         self._seller.clear()
@@ -402,7 +407,7 @@ def serve(
     *,
     host: str = "127.0.0.1",
     port: int = 0,
-    seed: int | str | None = 0,
+    seed: int | str | None = None,
     faults: Mapping[str, FaultConfig] | Sequence[str] | None = None,
     quotas: Mapping[str, float | None] | None = None,
     demo_data: bool = True,
@@ -413,7 +418,7 @@ def serve(
     Args:
         host: Interface to bind.
         port: Port to bind (0: a free one).
-        seed: Seed of the fault streams and identifiers.
+        seed: Seed of the fault streams and identifiers (``None``: as ``Emulator``).
         faults: Fault configs per operation, or specs such as
             ``["BatchMeterUsage:throttle_rate=0.1,latency=0.005", "*:error_rate=0.01"]``.
         quotas: Requests-per-second overrides (see ``Emulator`` and ``parse_quotas``).

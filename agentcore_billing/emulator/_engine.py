@@ -85,7 +85,11 @@ class Engine:
     ) -> None:
         self.lock = threading.RLock()
         self.catalog = catalog()
-        self.faults = FaultInjector(seed=seed, faults=faults, quotas=quotas, monotonic=monotonic)
+        # Unseeded emulators keep seed 0's fault streams; only their ids are fresh.
+        fault_seed = 0 if seed is None else seed
+        self.faults = FaultInjector(
+            seed=fault_seed, faults=faults, quotas=quotas, monotonic=monotonic
+        )
         self.ids = IdSource(seed)
         self.directory = Directory()
         self.payments = PaymentsBackend()

@@ -46,7 +46,7 @@ def test_every_benchmark_runs_and_reports(bench_main: ModuleType, tmp_path: Path
     machine = document["machine"]
     assert machine["cpu_count"] >= 1
     assert machine["python"] and machine["versions"]["botocore"]
-    assert set(document["benchmarks"]) == {"P1", "P2", "P3", "P4", "P5"}
+    assert set(document["benchmarks"]) == {"P1", "P2", "P3", "P4", "P5", "P6"}
     for bench_id, result in document["benchmarks"].items():
         assert result["id"] == bench_id
         assert result["skipped"] is None, result["skipped"]

@@ -90,7 +90,7 @@ def test_emulator_serves_until_interrupted(stop: signal.Signals) -> None:
         assert server.stdout is not None
         ready = json.loads(server.stdout.readline())
         assert ready["endpoint_url"].startswith("http://127.0.0.1:")
-        assert ready["customers"] == ["123456789012"]
+        assert ready["customers"][-1]["customer_identifier"] == "c-1"  # after the demo ones
         assert _resolve(ready["endpoint_url"], "secret-token-abc")["customer_identifier"] == "c-1"
     finally:
         server.send_signal(stop)

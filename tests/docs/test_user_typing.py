@@ -3,7 +3,8 @@
 Users' editors run pyright (Pylance) or plain mypy, without this repository's pydantic
 mypy plugin, against the package as pip installed it. So this builds a wheel, installs it
 into a scratch environment (once per test session), and checks the README's Python
-snippets and every example with plain ``mypy --strict`` and with ``pyright --strict``.
+snippets, every example and a file of typed user code (results, fixtures) with plain
+``mypy --strict`` and with ``pyright --strict``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,64 @@ class Project:
     root: Path
     python: Path
     files: tuple[str, ...]
+
+
+USER_CODE = """\
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from typing_extensions import assert_type
+
+from agentcore_billing import (
+    MeteringClient,
+    MppPayment,
+    MppPaymentOutput,
+    PaymentsClient,
+    RetryPolicy,
+    UsageRecord,
+    X402Payment,
+    X402PaymentOutput,
+)
+from agentcore_billing.emulator import FaultConfig
+from agentcore_billing.testing import BillingEnvironment, BillingFactory, ManualClock
+
+
+def results_are_typed(payments: PaymentsClient, metering: MeteringClient) -> None:
+    record = UsageRecord(
+        timestamp=datetime(2026, 11, 23, 10, tzinfo=timezone.utc),
+        dimension="tokens",
+        quantity=3,
+        customer_aws_account_id="123456789012",
+        license_arn="arn:aws:license-manager::123456789012:license:l-1",
+    )
+    report = metering.batch_meter_usage([record])
+    assert_type(report.results[0].record, UsageRecord)
+    for result in metering.iter_batch_meter_usage([record]):
+        assert_type(result.record, UsageRecord)
+    paid = payments.process_payment(
+        payment_session_id="payment-session-abcdefghijklmno",
+        payment_instrument_id="payment-instrument-abcdefghijklmno",
+        payment=X402Payment(version="2", payload={"scheme": "exact"}),
+    )
+    assert_type(paid.x402, X402PaymentOutput)
+    mpp = payments.process_payment(
+        payment_session_id="payment-session-abcdefghijklmno",
+        payment_instrument_id="payment-instrument-abcdefghijklmno",
+        payment=MppPayment(version="1", www_authenticate_headers=["Payment id=c1"]),
+    )
+    assert_type(mpp.mpp, MppPaymentOutput)
+
+
+def test_with_a_factory(billing_factory: BillingFactory) -> None:
+    env = billing_factory(
+        clock=ManualClock(),
+        faults={"ProcessPayment": FaultConfig(throttle_rate=0.3)},
+        retry=RetryPolicy.none(),
+    )
+    assert_type(env, BillingEnvironment)
+    assert_type(env.payments, PaymentsClient)
+"""
 
 
 def _readme_snippets() -> list[str]:
@@ -103,10 +162,12 @@ def user_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
         name = f"readme_snippet_{number}.py"
         (root / name).write_text(snippet, encoding="utf-8")
         files.append(name)
+    (root / "user_code.py").write_text(USER_CODE, encoding="utf-8")
+    files.append("user_code.py")
     for example in sorted((ROOT / "examples").glob("*.py")):
         shutil.copy(example, root / example.name)
         files.append(example.name)
-    assert len(files) >= 7
+    assert len(files) >= 8
     return Project(root, python, tuple(files))
 
 

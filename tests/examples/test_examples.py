@@ -92,3 +92,14 @@ def test_agent_pays_for_api(emulator: Emulator, capsys: pytest.CaptureFixture[st
     assert "call 4: budget exhausted, nothing charged" in out
     assert "spent 0.03 USD of 0.03 USD" in out
     assert emulator.sessions() == ()
+
+
+def test_saas_usage_ledger(emulator: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
+    report = _load("saas_usage_ledger").main(emulator.endpoint_url)
+    out = capsys.readouterr().out
+    billed = [a for a in emulator.accepted_usage_records() if a.product_code == "demo-saas-product"]
+    assert report.sealed >= 4 and len(report.hours) == report.sealed and report.pending == 0
+    metered = [h for h in report.hours if h.state == "metered"]
+    assert len(billed) == len(metered) == out.count("billed ")
+    assert sum(a.quantity for a in billed) == sum(h.quantity for h in metered)
+    assert "suspend    777788889999" in out and "second flush: 0 hours settled" in out

@@ -60,15 +60,24 @@ def _clocks(now_iso: str) -> tuple[Callable[[], datetime], Callable[[float], Non
 def flush(url: str, endpoint: str, now_iso: str) -> None:
     now, sleep, monotonic = _clocks(now_iso)
     metering = MeteringClient(
-        region_name="us-east-1", endpoint_url=endpoint, clock=now, sleep=sleep,
-        monotonic=monotonic, max_workers=1,
-    )  # fmt: skip
+        region_name="us-east-1",
+        endpoint_url=endpoint,
+        clock=now,
+        sleep=sleep,
+        monotonic=monotonic,
+        max_workers=1,
+    )
     with UsageLedger(url, clock=now, sleep=sleep) as ledger:
         report = ledger.flush(metering, deadline=timedelta(seconds=60))
-    print(json.dumps({
-        "hours": len(report.hours), "pending": report.pending,
-        "counts": {str(k): v for k, v in report.counts.items() if v},
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "hours": len(report.hours),
+                "pending": report.pending,
+                "counts": {str(k): v for k, v in report.counts.items() if v},
+            }
+        )
+    )
 
 
 def record(url: str, now_iso: str, path: str) -> None:
@@ -93,11 +102,14 @@ def recorder(url: str, now_iso: str, prefix: str, count: int) -> None:
                 # sealing meanwhile: each lands in hour 11's sum or is carried into 12.
                 at = now() if i % 2 == 0 else now().replace(hour=11, minute=59)
                 ledger.record(
-                    dimension="live", quantity=i % 7 + 1, at=at, event_id=f"{prefix}-{i}",
+                    dimension="live",
+                    quantity=i % 7 + 1,
+                    at=at,
+                    event_id=f"{prefix}-{i}",
                     customer_aws_account_id="111122223333",
                     license_arn="arn:aws:license-manager::111122223333:license:l-1",
                     product_code="prod-ledger",
-                )  # fmt: skip
+                )
 
         threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
         for thread in threads:

@@ -53,9 +53,12 @@ def _backlog() -> list[UsageEvent]:
 
 @pytest.mark.parametrize("backend, workers", [("sqlite", 2), ("postgres", 4)])
 def test_workers_meter_every_hour_once_under_the_shared_quota(
-    backend: str, workers: int, request: pytest.FixtureRequest,
-    make_emulator: Callable[..., Emulator], boto_session: object,
-) -> None:  # fmt: skip
+    backend: str,
+    workers: int,
+    request: pytest.FixtureRequest,
+    make_emulator: Callable[..., Emulator],
+    boto_session: object,
+) -> None:
     url = str(request.getfixturevalue("sqlite_url" if backend == "sqlite" else "pg_url"))
     origin = utc_now()
 
@@ -70,11 +73,18 @@ def test_workers_meter_every_hour_once_under_the_shared_quota(
     env.pop("LEDGER_CRASH_AT", None)
 
     def spawn(*args: str) -> subprocess.Popen[str]:
-        return subprocess.Popen([sys.executable, str(CHILD), *args], env=env, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+        return subprocess.Popen(
+            [sys.executable, str(CHILD), *args],
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
 
-    procs = [spawn("recorder", url, T0.isoformat(), f"r{n}", str(RECORDED_PER_RECORDER))
-             for n in range(2)]  # fmt: skip
+    procs = [
+        spawn("recorder", url, T0.isoformat(), f"r{n}", str(RECORDED_PER_RECORDER))
+        for n in range(2)
+    ]
     procs += [spawn("flush", url, emu.endpoint_url, T0.isoformat()) for _ in range(workers)]
     outputs = [proc.communicate(timeout=120) for proc in procs]
     for proc, (_out, err) in zip(procs, outputs, strict=True):
@@ -83,8 +93,12 @@ def test_workers_meter_every_hour_once_under_the_shared_quota(
     assert sum(f["hours"] for f in flushed) >= 500  # the backlog (+ hour 11 of "live")
 
     later = T0 + timedelta(hours=2)  # seal the hour the recorders wrote into
-    metering = MeteringClient(session=boto_session, region_name="us-east-1",  # type: ignore[arg-type]
-                              endpoint_url=emu.endpoint_url, clock=lambda: later)  # fmt: skip
+    metering = MeteringClient(
+        session=boto_session,
+        region_name="us-east-1",  # type: ignore[arg-type]
+        endpoint_url=emu.endpoint_url,
+        clock=lambda: later,
+    )
     with UsageLedger(url, clock=lambda: later) as ledger:
         report = ledger.flush(metering)
         status = ledger.status()

@@ -60,11 +60,15 @@ def events() -> list[dict[str, Any]]:
             for dimension, decimal in (("tokens", False), ("gb", True)):
                 for i in range(5):
                     quantity = f"{b}.{hour}{i}5" if decimal else b * 100 + hour + i
-                    out.append({
-                        **buyer, "dimension": dimension, "quantity": quantity,
-                        "at": f"2026-11-23T{hour:02d}:{10 * i:02d}:00+00:00",
-                        "event_id": f"{b}-{hour}-{dimension}-{i}",
-                    })  # fmt: skip
+                    out.append(
+                        {
+                            **buyer,
+                            "dimension": dimension,
+                            "quantity": quantity,
+                            "at": f"2026-11-23T{hour:02d}:{10 * i:02d}:00+00:00",
+                            "event_id": f"{b}-{hour}-{dimension}-{i}",
+                        }
+                    )
     return out
 
 
@@ -124,8 +128,11 @@ def _flush_killed_mid_request(url: str, emu: Emulator, now: datetime, killer: Ki
     env.pop("LEDGER_CRASH_AT", None)
     proc = subprocess.Popen(
         [sys.executable, str(CHILD), "flush", url, emu.endpoint_url, now.isoformat()],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     killer.pid = proc.pid
     proc.communicate(timeout=60)
     return proc.returncode
@@ -138,10 +145,14 @@ def test_flush_killed_at_every_step_bills_each_hour_exactly_once(
     recorded = events()
     emu_clock = ManualClock(T0)
     killer = Killer()
-    emu = seed(make_emulator(
-        clock=emu_clock.now, quotas=NO_QUOTAS, sleep=killer,
-        faults={"BatchMeterUsage": FaultConfig(latency=0.001)},
-    ))  # fmt: skip
+    emu = seed(
+        make_emulator(
+            clock=emu_clock.now,
+            quotas=NO_QUOTAS,
+            sleep=killer,
+            faults={"BatchMeterUsage": FaultConfig(latency=0.001)},
+        )
+    )
     path = tmp_path / "events.jsonl"
     path.write_text("".join(json.dumps(e) + "\n" for e in recorded))
     assert json.loads(run_child("record", db_url, T0.isoformat(), str(path)).stdout)["stored"] == 90
@@ -169,17 +180,23 @@ def test_flush_killed_at_every_step_bills_each_hour_exactly_once(
     assert sum(status.counts.values()) == 18  # no duplicate, rejected, expired, ...
     accepted = emu.accepted_usage_records()
     got = {
-        (a.customer_identifier if a.license_arn is None else a.customer_aws_account_id,
-         a.dimension, a.timestamp.strftime("%Y-%m-%dT%H")): a.quantity
+        (
+            a.customer_identifier if a.license_arn is None else a.customer_aws_account_id,
+            a.dimension,
+            a.timestamp.strftime("%Y-%m-%dT%H"),
+        ): a.quantity
         for a in accepted
-    }  # fmt: skip
+    }
     assert len(accepted) == 18 and got == expected_sums(recorded)
     assert {a.metering_record_id for a in accepted} == {h.metering_record_id for h in metered}
     copies: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     for request in emu.requests():
         for record in request.params.get("UsageRecords", []):
-            key = (record.get("CustomerIdentifier") or record["CustomerAWSAccountId"],
-                   record["Dimension"], str(record["Timestamp"]))  # fmt: skip
+            key = (
+                record.get("CustomerIdentifier") or record["CustomerAWSAccountId"],
+                record["Dimension"],
+                str(record["Timestamp"]),
+            )
             copies[key].append(dict(record))
     assert len(copies) == 18
     assert max(len(sent) for sent in copies.values()) >= 3  # resent after the crashes
@@ -193,8 +210,9 @@ def test_record_many_killed_before_commit_stores_nothing_and_a_rerun_counts_once
     recorded = events()
     path = tmp_path / "events.jsonl"
     path.write_text("".join(json.dumps(e) + "\n" for e in recorded))
-    killed = run_child("record", db_url, T0.isoformat(), str(path),
-                       crash="record_many.before_commit")  # fmt: skip
+    killed = run_child(
+        "record", db_url, T0.isoformat(), str(path), crash="record_many.before_commit"
+    )
     assert killed.returncode == -signal.SIGKILL
     with UsageLedger(db_url, clock=lambda: T0) as ledger:
         assert ledger.status().counts[HourState.OPEN] == 0
@@ -204,8 +222,11 @@ def test_record_many_killed_before_commit_stores_nothing_and_a_rerun_counts_once
     with UsageLedger(db_url, clock=lambda: T0) as ledger:
         open_hours = ledger.hours("open")
     got = {
-        (h.customer_identifier or h.customer_aws_account_id, h.dimension,
-         h.hour.strftime("%Y-%m-%dT%H")): Decimal(h.quantity)
+        (
+            h.customer_identifier or h.customer_aws_account_id,
+            h.dimension,
+            h.hour.strftime("%Y-%m-%dT%H"),
+        ): Decimal(h.quantity)
         for h in open_hours
-    }  # fmt: skip
+    }
     assert got == expected_sums(recorded)

@@ -30,14 +30,26 @@ from .conftest import ACCOUNT, ACCOUNT_B, LICENSE, LICENSE_B, PRODUCT, seed
 HOUR = datetime(2026, 11, 23, 10, tzinfo=timezone.utc)
 
 
-def lic(event_id: str, quantity: Any, minute: int = 5, *, account: str = ACCOUNT,
-        license_arn: str = LICENSE, dimension: str = "tokens", hour: datetime = HOUR,
-        product: str | None = PRODUCT) -> UsageEvent:  # fmt: skip
+def lic(
+    event_id: str,
+    quantity: Any,
+    minute: int = 5,
+    *,
+    account: str = ACCOUNT,
+    license_arn: str = LICENSE,
+    dimension: str = "tokens",
+    hour: datetime = HOUR,
+    product: str | None = PRODUCT,
+) -> UsageEvent:
     return UsageEvent(
-        dimension=dimension, quantity=quantity, at=hour + timedelta(minutes=minute),
-        event_id=event_id, customer_aws_account_id=account, license_arn=license_arn,
+        dimension=dimension,
+        quantity=quantity,
+        at=hour + timedelta(minutes=minute),
+        event_id=event_id,
+        customer_aws_account_id=account,
+        license_arn=license_arn,
         product_code=product,
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
@@ -74,16 +86,20 @@ def test_each_hour_is_summed_exactly_and_metered_once(
     clock.advance(3600)  # 11:30: hour 10 is past its lateness window
     report = ledger.flush(metering)
     assert report.sealed == 2 and report.pending == 0 and report.ok
-    got = {(h.customer_aws_account_id, h.dimension, h.hour): h.quantity
-           for h in first.hours + report.hours}  # fmt: skip
+    got = {
+        (h.customer_aws_account_id, h.dimension, h.hour): h.quantity
+        for h in first.hours + report.hours
+    }
     assert got == {
         (ACCOUNT, "tokens", HOUR): Decimal("0.020100"),
         (ACCOUNT_B, "tokens", HOUR): 210,
         (ACCOUNT, "jobs", HOUR - timedelta(hours=1)): 3,
     }
     assert all(h.metering_record_id for h in report.hours)
-    accepted = {(a.customer_aws_account_id, a.dimension, a.timestamp): a.quantity
-                for a in emu.accepted_usage_records()}  # fmt: skip
+    accepted = {
+        (a.customer_aws_account_id, a.dimension, a.timestamp): a.quantity
+        for a in emu.accepted_usage_records()
+    }
     assert accepted == {key: Decimal(value) for key, value in got.items()}
     sent = [r for q in emu.requests() for r in q.params.get("UsageRecords", [])]
     assert {("Quantity" in r, "QuantityAsDecimal" in r) for r in sent} == {
@@ -98,10 +114,28 @@ def test_each_hour_is_summed_exactly_and_metered_once(
 def test_a_repeated_event_id_counts_once(
     ledger: UsageLedger, clock: ManualClock, metering: MeteringClient
 ) -> None:
-    assert ledger.record(dimension="tokens", quantity=5, at=HOUR, event_id="e-1",
-                         customer_aws_account_id=ACCOUNT, license_arn=LICENSE) is True  # fmt: skip
-    assert ledger.record(dimension="tokens", quantity=9, at=HOUR, event_id="e-1",
-                         customer_aws_account_id=ACCOUNT, license_arn=LICENSE) is False  # fmt: skip
+    assert (
+        ledger.record(
+            dimension="tokens",
+            quantity=5,
+            at=HOUR,
+            event_id="e-1",
+            customer_aws_account_id=ACCOUNT,
+            license_arn=LICENSE,
+        )
+        is True
+    )
+    assert (
+        ledger.record(
+            dimension="tokens",
+            quantity=9,
+            at=HOUR,
+            event_id="e-1",
+            customer_aws_account_id=ACCOUNT,
+            license_arn=LICENSE,
+        )
+        is False
+    )
     summary = ledger.record_many([lic("e-1", 4), lic("e-2", 4), lic("e-2", 6)])
     assert (summary.stored, summary.duplicates) == (1, 2)
     clock.advance(3600)
@@ -116,8 +150,14 @@ def test_late_events_are_carried_into_the_oldest_open_hour(
     clock.advance(3600)
     assert ledger.flush(metering).hours[0].quantity == 10
     assert ledger.record_many([lic("late", 4)]).carried == 1  # hour 10 is sealed: into 11
-    ledger.record(dimension="tokens", quantity=1, at=HOUR, event_id="late-2",
-                  customer_aws_account_id=ACCOUNT, license_arn=LICENSE)  # fmt: skip
+    ledger.record(
+        dimension="tokens",
+        quantity=1,
+        at=HOUR,
+        event_id="late-2",
+        customer_aws_account_id=ACCOUNT,
+        license_arn=LICENSE,
+    )
     clock.advance(3600)
     report = ledger.flush(metering)
     assert report.late_carried == 2
@@ -135,8 +175,14 @@ def test_late_events_are_refused_with_reject(
         with pytest.raises(LateEventError, match="already sealed"):
             ledger.record_many([lic("fresh", 1, hour=HOUR + timedelta(hours=1)), lic("late", 4)])
         with pytest.raises(LateEventError):
-            ledger.record(dimension="tokens", quantity=1, at=HOUR, event_id="late-2",
-                          customer_aws_account_id=ACCOUNT, license_arn=LICENSE)  # fmt: skip
+            ledger.record(
+                dimension="tokens",
+                quantity=1,
+                at=HOUR,
+                event_id="late-2",
+                customer_aws_account_id=ACCOUNT,
+                license_arn=LICENSE,
+            )
         assert ledger.status().counts[HourState.OPEN] == 0  # "fresh" went with its call
         clock.advance(3600)
         report = ledger.flush(metering)
@@ -145,13 +191,31 @@ def test_late_events_are_refused_with_reject(
 
 def test_invalid_events_are_refused_before_anything_is_stored(ledger: UsageLedger) -> None:
     with pytest.raises(InvalidInputError, match="quantity"):
-        ledger.record(dimension="d", quantity=1.5, at=HOUR, event_id="x",  # type: ignore[arg-type]
-                      customer_aws_account_id=ACCOUNT, license_arn=LICENSE)  # fmt: skip
+        ledger.record(
+            dimension="d",
+            quantity=1.5,
+            at=HOUR,
+            event_id="x",  # type: ignore[arg-type]
+            customer_aws_account_id=ACCOUNT,
+            license_arn=LICENSE,
+        )
     with pytest.raises(InvalidInputError, match="at"):
-        ledger.record(dimension="d", quantity=1, at=datetime(2026, 11, 23, 10), event_id="x",
-                      customer_aws_account_id=ACCOUNT, license_arn=LICENSE)  # fmt: skip
-    good = {"dimension": "d", "quantity": 1, "at": HOUR, "event_id": "g",
-            "customer_identifier": "cust-c", "product_code": PRODUCT}  # fmt: skip
+        ledger.record(
+            dimension="d",
+            quantity=1,
+            at=datetime(2026, 11, 23, 10),
+            event_id="x",
+            customer_aws_account_id=ACCOUNT,
+            license_arn=LICENSE,
+        )
+    good = {
+        "dimension": "d",
+        "quantity": 1,
+        "at": HOUR,
+        "event_id": "g",
+        "customer_identifier": "cust-c",
+        "product_code": PRODUCT,
+    }
     with pytest.raises(InvalidInputError, match=r"events\[1\]\.quantity"):
         ledger.record_many([good, {**good, "event_id": "b", "quantity": "0.0000001"}])
     with pytest.raises(InvalidInputError, match="future"):
@@ -162,26 +226,46 @@ def test_invalid_events_are_refused_before_anything_is_stored(ledger: UsageLedge
 
 
 def test_terminal_states(
-    ledger: UsageLedger, clock: ManualClock, emu_and_metering: tuple[Emulator, MeteringClient],
+    ledger: UsageLedger,
+    clock: ManualClock,
+    emu_and_metering: tuple[Emulator, MeteringClient],
     caplog: pytest.LogCaptureFixture,
-) -> None:  # fmt: skip
+) -> None:
     _emu, metering = emu_and_metering
     unknown = "arn:aws:license-manager::999999999999:license:l-9"
-    metering.batch_meter_usage([{"timestamp": HOUR, "dimension": "dup", "quantity": 1,
-                                 "customer_aws_account_id": ACCOUNT, "license_arn": LICENSE}],
-                               product_code=PRODUCT)  # fmt: skip
-    ledger.record_many([
-        lic("ok", 1), lic("nosub", 1, account="999999999999", license_arn=unknown, product=None),
-        lic("big1", 2_000_000_000, dimension="big"), lic("big2", 2_000_000_000, dimension="big"),
-        lic("dup", 2, dimension="dup"),
-    ])  # fmt: skip
+    metering.batch_meter_usage(
+        [
+            {
+                "timestamp": HOUR,
+                "dimension": "dup",
+                "quantity": 1,
+                "customer_aws_account_id": ACCOUNT,
+                "license_arn": LICENSE,
+            }
+        ],
+        product_code=PRODUCT,
+    )
+    ledger.record_many(
+        [
+            lic("ok", 1),
+            lic("nosub", 1, account="999999999999", license_arn=unknown, product=None),
+            lic("big1", 2_000_000_000, dimension="big"),
+            lic("big2", 2_000_000_000, dimension="big"),
+            lic("dup", 2, dimension="dup"),
+        ]
+    )
     clock.advance(3600)
     with caplog.at_level("ERROR", logger="agentcore_billing.ledger"):
-        states = {h.dimension + ("-" if h.license_arn == unknown else ""): h
-                  for h in ledger.flush(metering).hours}  # fmt: skip
+        states = {
+            h.dimension + ("-" if h.license_arn == unknown else ""): h
+            for h in ledger.flush(metering).hours
+        }
     assert {k: str(h.state) for k, h in states.items()} == {
-        "tokens": "metered", "tokens-": "not_subscribed", "big": "rejected", "dup": "duplicate",
-    }  # fmt: skip
+        "tokens": "metered",
+        "tokens-": "not_subscribed",
+        "big": "rejected",
+        "dup": "duplicate",
+    }
     assert "2147483647" in (states["big"].reason or "")
     assert "DuplicateRecord" in caplog.text
     ledger.record_many([lic("old", 1, hour=HOUR + timedelta(hours=1))])
@@ -221,9 +305,11 @@ def test_a_sent_hour_without_answer_ends_unconfirmed(
 
 
 def test_an_outcome_is_stored_only_under_the_lease_that_sent_it(
-    db_url: str, ledger: UsageLedger, clock: ManualClock,
+    db_url: str,
+    ledger: UsageLedger,
+    clock: ManualClock,
     emu_and_metering: tuple[Emulator, MeteringClient],
-) -> None:  # fmt: skip
+) -> None:
     emu, metering = emu_and_metering
     ledger.record_many([lic("a", 1), lic("b", 2, dimension="jobs")])
     clock.advance(3600)
@@ -248,9 +334,11 @@ def test_an_outcome_is_stored_only_under_the_lease_that_sent_it(
 
 
 def test_unprocessed_hours_are_resent_within_the_flush(
-    ledger: UsageLedger, clock: ManualClock, make_emulator: Callable[..., Emulator],
+    ledger: UsageLedger,
+    clock: ManualClock,
+    make_emulator: Callable[..., Emulator],
     metering_for: Callable[[Emulator], MeteringClient],
-) -> None:  # fmt: skip
+) -> None:
     emu = seed(make_emulator(faults={"BatchMeterUsage": FaultConfig(unprocessed_rate=0.5)}))
     ledger.record_many([lic(f"e{d}", d + 1, dimension=f"d{d}") for d in range(40)])
     clock.advance(3600)
@@ -264,9 +352,14 @@ def test_record_from_many_threads_is_durable_and_exact(
 ) -> None:
     def work(worker: int) -> None:
         for i in range(40):
-            ledger.record(dimension="tokens", quantity=Decimal("0.5"), at=HOUR,
-                          event_id=f"w{worker}-{i}", customer_aws_account_id=ACCOUNT,
-                          license_arn=LICENSE)  # fmt: skip
+            ledger.record(
+                dimension="tokens",
+                quantity=Decimal("0.5"),
+                at=HOUR,
+                event_id=f"w{worker}-{i}",
+                customer_aws_account_id=ACCOUNT,
+                license_arn=LICENSE,
+            )
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
     for thread in threads:
@@ -341,3 +434,36 @@ def test_sqlite_ledgers_never_import_psycopg(sqlite_url: str) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_failure_of_the_whole_call_releases_the_hours_for_the_next_flush(
+    ledger: UsageLedger,
+    clock: ManualClock,
+    emu_and_metering: tuple[Emulator, MeteringClient],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from agentcore_billing import ConfigurationError
+
+    emu, metering = emu_and_metering
+    ledger.record_many([lic("a", 1)])
+    clock.advance(3600)
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(key)
+    no_credentials = MeteringClient(
+        region_name="us-east-1", endpoint_url=emu.endpoint_url, clock=clock.now, sleep=clock.sleep
+    )
+    with pytest.raises(ConfigurationError, match="credentials"):
+        ledger.flush(no_credentials)
+    assert ledger.status().counts[HourState.SEALED] == 1  # released, not stuck in a lease
+    clock.advance(2)
+    (hour,) = ledger.flush(metering).hours
+    assert hour.state is HourState.METERED and hour.attempts == 2
+
+
+def test_an_unreachable_postgresql_is_a_configuration_error_without_the_password() -> None:
+    from agentcore_billing import ConfigurationError
+    from agentcore_billing._ledger.postgres import PostgresStore
+
+    with pytest.raises(ConfigurationError, match=r"127\.0\.0\.1:1/test") as caught:
+        PostgresStore("postgresql://bill:s3cret@127.0.0.1:1/test", connect_timeout=0.3)
+    assert "s3cret" not in str(caught.value)

@@ -7,10 +7,12 @@ values and never appear in reprs, logs or error messages.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from pydantic import ConfigDict, Field, Secret, SecretStr, field_validator
+from typing_extensions import Self
 
+from agentcore_billing._core.errors import AgentCoreBillingError
 from agentcore_billing._core.models import ResponseModel, WireDatetime
 
 from .enums import (
@@ -278,9 +280,7 @@ class PaymentResult(ResponseModel):
     """The client token the request carried; replay with it to repeat exactly once."""
 
     @classmethod
-    def from_wire(
-        cls, wire: Mapping[str, Any], *, client_token: str | None = None
-    ) -> PaymentResult:
+    def from_wire(cls, wire: Mapping[str, Any], *, client_token: str | None = None) -> Self:
         """Read a ``ProcessPayment`` response."""
         output = wire.get("paymentOutput") or {}
         data = {key: value for key, value in wire.items() if key != "paymentOutput"}
@@ -305,6 +305,89 @@ class PaymentResult(ResponseModel):
         """The AWS Billing output, when the payment was billed to the AWS account."""
         output = self.payment_output
         return output if isinstance(output, AwsBillingX402PaymentOutput) else None
+
+
+_OutputT = TypeVar("_OutputT", X402PaymentOutput, MppPaymentOutput, AwsBillingX402PaymentOutput)
+
+
+def _required(result: PaymentResult, kind: type[_OutputT], wire_key: str) -> _OutputT:
+    output = result.payment_output
+    if isinstance(output, kind):
+        return output
+    # The service model requires the output of the payment's type: this is a breach.
+    raise AgentCoreBillingError(
+        f"ProcessPayment {result.process_payment_id} (paymentType {result.payment_type}) "
+        f"answered without the {wire_key} payment output"
+    )
+
+
+class X402PaymentResult(PaymentResult):
+    """What ``process_payment`` returns for an :class:`X402Payment`: ``x402`` is set.
+
+    Type checkers see ``result.x402`` as :class:`X402PaymentOutput`, not optional.
+
+    Example:
+        >>> result = X402PaymentResult.from_wire({
+        ...     "processPaymentId": "0f8fad5b-d9cb-469f-a165-70867728950e",
+        ...     "paymentManagerArn": "arn:aws:bedrock-agentcore:us-east-1:123456789012:"
+        ...                          "payment-manager/shop-abcdef1234",
+        ...     "paymentSessionId": "payment-session-abcdefghijklmno",
+        ...     "paymentInstrumentId": "payment-instrument-abcdefghijklmno",
+        ...     "paymentType": "CRYPTO_X402", "status": "PROOF_GENERATED",
+        ...     "paymentOutput": {"cryptoX402": {"version": "2", "payload": {"sig": "0x1"}}},
+        ...     "createdAt": "2026-11-23T10:00:00Z", "updatedAt": "2026-11-23T10:00:00Z"})
+        >>> result.x402.version
+        '2'
+    """
+
+    @property
+    def x402(self) -> X402PaymentOutput:
+        """The signed x402 payment (raises if the service left it out)."""
+        return _required(self, X402PaymentOutput, "cryptoX402")
+
+
+class MppPaymentResult(PaymentResult):
+    """What ``process_payment`` returns for an :class:`MppPayment`: ``mpp`` is set.
+
+    Example:
+        >>> MppPaymentResult.model_fields.keys() == PaymentResult.model_fields.keys()
+        True
+    """
+
+    @property
+    def mpp(self) -> MppPaymentOutput:
+        """The MPP credential (raises if the service left it out)."""
+        return _required(self, MppPaymentOutput, "mpp")
+
+
+class AwsBillingX402PaymentResult(PaymentResult):
+    """What ``process_payment`` returns for an :class:`AwsBillingX402Payment`.
+
+    Example:
+        >>> AwsBillingX402PaymentResult.aws_billing.__doc__
+        'The AWS Billing output (raises if the service left it out).'
+    """
+
+    @property
+    def aws_billing(self) -> AwsBillingX402PaymentOutput:
+        """The AWS Billing output (raises if the service left it out)."""
+        return _required(self, AwsBillingX402PaymentOutput, "awsBillingX402")
+
+
+def result_type_for(payment: object) -> type[PaymentResult]:
+    """The result class ``process_payment`` answers ``payment`` with.
+
+    Example:
+        >>> result_type_for(MppPayment(version="1", www_authenticate_headers=['Payment id="c"']))
+        <class 'agentcore_billing._payments.models.payment.MppPaymentResult'>
+    """
+    if isinstance(payment, X402Payment):
+        return X402PaymentResult
+    if isinstance(payment, MppPayment):
+        return MppPaymentResult
+    if isinstance(payment, AwsBillingX402Payment):
+        return AwsBillingX402PaymentResult
+    return PaymentResult
 
 
 def _output_from_wire(output: Mapping[str, Any]) -> PaymentOutput | None:
