@@ -17,7 +17,9 @@ Ending early:
   raised: the interruption propagates unchanged);
 * a failure no record caused aborts: the same, then ``MeteringAborted`` whose report
   holds every record not yet yielded, answered ones with their outcomes and the rest
-  UNPROCESSED (``maybe_billed`` when an attempt that carried it went unanswered);
+  UNPROCESSED (``maybe_billed`` when an attempt that carried it went unanswered); when
+  the very first request found no credentials or Region, that ``ConfigurationError``
+  is raised itself (no request was sent);
 * the breaker (``breaker`` requests in a row failed on throttling, 5xx or transport
   errors) or the batch deadline halts sending: every record still waiting, and every
   record read afterwards, is reported UNPROCESSED at once.
@@ -34,7 +36,7 @@ from typing import cast
 
 from agentcore_billing._core.clock import Clock, Monotonic, Sleep
 from agentcore_billing._core.clock import monotonic as real_monotonic
-from agentcore_billing._core.errors import MeteringAborted
+from agentcore_billing._core.errors import ConfigurationError, MeteringAborted
 from agentcore_billing._core.retry import RetryPolicy
 
 from .dispatch import Job, Lanes, Workers
@@ -114,6 +116,7 @@ class BatchRun:
         self._failures = 0
         self._abort: Sent | None = None
         self._stopping = False
+        self._answers = 0
         self._started = monotonic()
 
     def results(self) -> Iterator[UsageRecordResult]:
@@ -230,6 +233,7 @@ class BatchRun:
     # -- settling -------------------------------------------------------------------
 
     def _handle(self, job: Job, sent: Sent) -> None:
+        self._answers += sent.kind in ("answered", "record", "group", "transient")
         if sent.unanswered:
             for entry in job.batch:
                 entry.unanswered = True
@@ -357,7 +361,7 @@ class BatchRun:
         sent = self._abort
         assert sent is not None
         self._drain_in_flight()
-        if sent.kind == "crash" and sent.error is not None:
+        if sent.error is not None and (sent.kind == "crash" or self._setup_error(sent)):
             raise sent.error
         reason = f"not sent: the batch was aborted ({sent.reason})"
         for slot in self._slots:
@@ -377,6 +381,11 @@ class BatchRun:
             f"({len(report.results)} records not yet returned are in .report)",
             report,
         ) from sent.error
+
+    def _setup_error(self, sent: Sent) -> bool:
+        """No credentials or Region before any answer: nothing was sent, so the setup
+        error itself is the clearest thing to raise (there is nothing to report)."""
+        return isinstance(sent.error, ConfigurationError) and not self._answers
 
     def _drain_in_flight(self) -> None:
         waited_until = real_monotonic() + SHUTDOWN_WAIT
