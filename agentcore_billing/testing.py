@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from botocore.awsrequest import AWSPreparedRequest, AWSResponse, HTTPHeaders
-
 from ._core.clock import ManualClock
 
 if TYPE_CHECKING:
+    # Loaded as a pytest plugin in every run: botocore is imported only when used.
     import boto3
+    from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
     from ._core.retry import RetryPolicy
     from ._metering.client import MeteringClient
@@ -99,6 +99,8 @@ class CannedResponder:
         self._queues.setdefault(operation, []).append(error)
 
     def _on_send(self, request: AWSPreparedRequest, **kwargs: Any) -> AWSResponse:
+        from botocore.awsrequest import AWSResponse, HTTPHeaders
+
         operation = _operation_name(kwargs.get("event_name", ""))
         body = _json_body(request.body)
         self.requests.append(

@@ -28,13 +28,20 @@ The tree::
             CustomerNotEntitledError, InvalidRegionError, InvalidPublicKeyVersionError,
             PlatformNotSupportedError, InvalidTokenError, ExpiredTokenError
 
-Pydantic's ``ValidationError`` (a ``ValueError``) is raised for malformed input models;
-``InvalidInputError`` for the checks that are not a single model field.
+One rule for bad input: a facade method (``PaymentsClient.create_payment_session``,
+``MeteringClient.meter_usage``, the constructors, ...) given a bad argument raises
+``InvalidInputError`` (an ``AgentCoreBillingError`` and a ``ValueError``) listing each
+field, rule and value (secrets masked), before any request, so ``except
+AgentCoreBillingError`` catches everything a call raises. A model you construct
+yourself (``Money``, ``UsageRecord``, ``X402Payment``, ...) raises pydantic's
+``ValidationError``, as pydantic models do. One function describes a validation
+failure for both (``agentcore_billing._core.validation``).
 """
 
 from __future__ import annotations
 
 import inspect
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from typing_extensions import Self
@@ -56,25 +63,70 @@ class InvalidInputError(AgentCoreBillingError, ValueError):
     """Input refused before any request was made.
 
     Attributes:
-        field: the argument or field at fault.
+        field: the (first) argument or field at fault.
         rule: the rule it broke.
         value: a printable (masked when secret) form of the value.
+        problems: every ``(field, rule, value)`` found, the first one included.
 
     Example:
         >>> str(InvalidInputError("client_token", "33..256 characters", "'abc'"))
         "client_token: 33..256 characters (got 'abc')"
+        >>> str(InvalidInputError.of([("a", "required", None), ("b", "an int", "'x'")]))
+        "a: required; b: an int (got 'x')"
     """
 
-    def __init__(self, field: str, rule: str, value: str | None = None) -> None:
-        self.field = field
-        self.rule = bounded(rule)
-        self.value = None if value is None else bounded(value, MAX_VALUE)
-        detail = f"{field}: {self.rule}"
-        super().__init__(detail if value is None else f"{detail} (got {self.value})")
+    def __init__(
+        self,
+        field: str,
+        rule: str,
+        value: str | None = None,
+        *,
+        more: Sequence[tuple[str, str, str | None]] = (),
+    ) -> None:
+        found = [(field, rule, value), *more][:MAX_PROBLEMS]
+        self.problems = [
+            (name, bounded(text), None if shown is None else bounded(shown, MAX_VALUE))
+            for name, text, shown in found
+        ]
+        self.field, self.rule, self.value = self.problems[0]
+        super().__init__("; ".join(_problem_text(*problem) for problem in self.problems))
+
+    @classmethod
+    def of(cls, problems: Sequence[tuple[str, str, str | None]]) -> InvalidInputError:
+        """One error listing every ``(field, rule, value)`` problem (at least one)."""
+        first, *more = problems
+        return cls(*first, more=more)
+
+    @classmethod
+    def from_validation_error(cls, err: Any, *, values: bool = True) -> InvalidInputError:
+        """The error listing each problem of a pydantic ``ValidationError``.
+
+        The library's one description of a validation failure (facades raise it, the
+        command line prints it with ``values=False``). Values are shown only where
+        they cannot carry a secret.
+
+        Example:
+            >>> from agentcore_billing import Money
+            >>> from pydantic import ValidationError
+            >>> try:
+            ...     Money(amount="1", currency="EUR")
+            ... except ValidationError as err:
+            ...     print(InvalidInputError.from_validation_error(err))
+            currency: Input should be 'USD' (got 'EUR')
+        """
+        from .validation import problems
+
+        return cls.of(problems(err, values=values))
+
+
+def _problem_text(field: str, rule: str, value: str | None) -> str:
+    return f"{field}: {rule}" if value is None else f"{field}: {rule} (got {value})"
 
 
 MAX_VALUE = 200
 """The most characters of a refused value an :class:`InvalidInputError` repeats."""
+MAX_PROBLEMS = 10
+"""The most problems one :class:`InvalidInputError` lists."""
 
 
 class ConfigurationError(AgentCoreBillingError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 from .clock import Clock, Monotonic, Sleep, utc_now
 from .engine import Invoker
@@ -18,11 +18,16 @@ if TYPE_CHECKING:
     from .bearer import BearerAuth
 
 
-class FacadeBase:
+ClientT = TypeVar("ClientT")
+"""The boto3 client type of a facade (from the ``types-boto3-*`` stubs, type-checking only)."""
+
+
+class FacadeBase(Generic[ClientT]):
     """Holds one lazily built boto3 client and the call path to it.
 
-    Subclasses set ``service_name``; constructor keywords are the ones documented on
-    the public facades.
+    Subclasses set ``service_name`` and name their client type, e.g.
+    ``FacadeBase["MarketplaceMeteringClient"]``; constructor keywords are the ones
+    documented on the public facades.
     """
 
     service_name: str = ""
@@ -30,7 +35,7 @@ class FacadeBase:
     def __init__(
         self,
         *,
-        client: Any = None,
+        client: ClientT | None = None,
         session: boto3.Session | None = None,
         region_name: str | None = None,
         endpoint_url: str | None = None,
@@ -58,9 +63,9 @@ class FacadeBase:
         self._clock: Clock = clock or utc_now
 
     @property
-    def client(self) -> Any:
+    def client(self) -> ClientT:
         """The underlying boto3 client (the escape hatch); built on first access."""
-        return self._lazy.get()
+        return cast("ClientT", self._lazy.get())
 
     @property
     def retry_policy(self) -> RetryPolicy:

@@ -9,12 +9,20 @@ we build get botocore ``total_max_attempts=1`` (our retry layer is the only one)
 ``user_agent_extra`` naming this library, and, when the session is ours, a response
 parser that hands timestamps to pydantic as the service sent them instead of parsing
 them with dateutil first (a quarter of botocore's per-call time).
+
+One retry layer: a ``config=`` whose ``retries`` allow more than one attempt is refused
+(``ConfigurationError``); ``AWS_MAX_ATTEMPTS`` / ``AWS_RETRY_MODE`` and a profile's
+``max_attempts`` / ``retry_mode`` cannot undo it either, because the explicit single
+attempt set here wins over them. A ``client=`` you inject keeps its own retries (they
+multiply ours, with the same client token); a warning is logged when it has them.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
@@ -29,23 +37,54 @@ if TYPE_CHECKING:
     from .bearer import BearerAuth
 
 USER_AGENT_EXTRA = f"agentcore-billing/{__version__}"
+logger = logging.getLogger(__name__)
+
+
+def single_attempt(retries: Mapping[str, Any] | None) -> bool:
+    """Whether botocore ``retries`` settings allow exactly one attempt.
+
+    Example:
+        >>> single_attempt({"total_max_attempts": 1}), single_attempt({"mode": "adaptive"})
+        (True, False)
+    """
+    if not retries:
+        return False
+    if "total_max_attempts" in retries:
+        return bool(retries["total_max_attempts"] == 1)
+    return bool(retries.get("max_attempts") == 0)  # legacy spelling: retries after the first
+
+
+def _refuse_retries(extra: Config) -> None:
+    retries = getattr(extra, "retries", None)
+    if retries is not None and not single_attempt(retries):
+        raise ConfigurationError(
+            f"config=Config(retries={retries!r}) would stack botocore's retries under this "
+            "library's (attempts multiply, and adaptive mode adds a second rate limiter): "
+            "pass retry=RetryPolicy(...) instead, or leave retries out of config"
+        )
 
 
 def library_config(extra: Config | None = None) -> Config:
     """The botocore config for clients this library builds, merged with yours.
 
+    Your settings win, except ``retries``: a single attempt is imposed after the
+    merge (and ``retries`` allowing more is refused), so no environment variable or
+    profile setting can turn botocore's retries back on.
+
     Example:
-        >>> library_config().retries
+        >>> library_config(Config(read_timeout=5)).retries
         {'total_max_attempts': 1, 'mode': 'standard'}
     """
     config = Config(
-        retries={"total_max_attempts": 1, "mode": "standard"},
         user_agent_extra=USER_AGENT_EXTRA,
         connect_timeout=10,
         read_timeout=60,
         tcp_keepalive=True,
     )
-    return config.merge(extra) if extra is not None else config
+    if extra is not None:
+        _refuse_retries(extra)
+        config = config.merge(extra)
+    return config.merge(Config(retries={"total_max_attempts": 1, "mode": "standard"}))
 
 
 def _keep_raw_timestamp(value: Any) -> Any:
@@ -84,6 +123,10 @@ class LazyClient:
         config: Config | None = None,
         bearer: BearerAuth | None = None,
     ) -> None:
+        if config is not None:
+            _refuse_retries(config)  # at construction, before anything is built
+        if client is not None:
+            _warn_if_retrying(service_name, client)
         self.service_name = service_name
         self._bearer = bearer
         self._client = client
@@ -136,3 +179,15 @@ class LazyClient:
         if self._bearer is not None:
             self._bearer.install(client)
         return client
+
+
+def _warn_if_retrying(service_name: str, client: Any) -> None:
+    meta = getattr(client, "meta", None)
+    retries = getattr(getattr(meta, "config", None), "retries", None)
+    if not single_attempt(retries):
+        logger.warning(
+            "the injected %s client retries on its own (retries=%r): its attempts multiply "
+            "this library's; build it with Config(retries={'total_max_attempts': 1})",
+            service_name,
+            retries,
+        )

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
@@ -119,7 +119,7 @@ class BatchRun:
         self._answers = 0
         self._started = monotonic()
 
-    def results(self) -> Iterator[UsageRecordResult]:
+    def results(self) -> Generator[UsageRecordResult, None, None]:
         """Yield one result per input record, in input order."""
         finished = False
         try:

@@ -9,7 +9,7 @@ once (see :mod:`.plan` and :mod:`.send` for the rules).
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
@@ -25,6 +25,7 @@ from agentcore_billing._core.errors import (
 from agentcore_billing._core.facade import FacadeBase
 from agentcore_billing._core.models import mask_secret
 from agentcore_billing._core.retry import Retrier, RetryPolicy
+from agentcore_billing._core.validation import checked
 
 from .batch import BatchRun, OnResult, Settings
 from .dispatch import Job
@@ -51,6 +52,7 @@ from .window import METER_USAGE_MAX_AGE, TimeWindow
 if TYPE_CHECKING:
     import boto3
     from botocore.config import Config
+    from types_boto3_meteringmarketplace import MarketplaceMeteringClient
 
 REGISTER_USAGE_RATE = 5.0
 """RegisterUsage's quota, in requests per second (the others allow 10)."""
@@ -61,12 +63,13 @@ BREAKER_THRESHOLD = 3
 """Requests failing in a row (throttling, 5xx, transport) after which a batch stops sending."""
 
 
-class MeteringClient(FacadeBase):
+class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
     """AWS Marketplace Metering: batch metering, MeterUsage, ResolveCustomer, RegisterUsage.
 
     Args:
         client: an existing boto3 ``meteringmarketplace`` client (its own botocore
-            retries then stack under ours; build it with ``total_max_attempts=1``).
+            retries then stack under ours, and a warning is logged; build it with
+            ``total_max_attempts=1``).
         session: a boto3 session to build the client from.
         region_name: the Region, when building the client.
         endpoint_url: a custom endpoint (an emulator), when building the client.
@@ -79,7 +82,8 @@ class MeteringClient(FacadeBase):
             ResolveCustomer (the service quota is 10; RegisterUsage is held at 5).
         window: the :class:`TimeWindow` records are checked against (MeterUsage uses
             the same window narrowed to six hours).
-        config: a botocore ``Config`` merged into the one the library builds.
+        config: a botocore ``Config`` merged into the one the library builds;
+            ``retries`` allowing more than one attempt is refused.
         sleep: how to wait (injected in tests).
         monotonic: elapsed-time source (injected in tests).
         clock: UTC wall clock for the time window (injected in tests).
@@ -101,7 +105,7 @@ class MeteringClient(FacadeBase):
     def __init__(
         self,
         *,
-        client: Any = None,
+        client: MarketplaceMeteringClient | None = None,
         session: boto3.Session | None = None,
         region_name: str | None = None,
         endpoint_url: str | None = None,
@@ -199,7 +203,7 @@ class MeteringClient(FacadeBase):
         *,
         product_code: str | None = None,
         on_result: Callable[[UsageRecordResult[RecordT_co]], object] | None = None,
-    ) -> Iterator[UsageRecordResult[RecordT_co]]:
+    ) -> Generator[UsageRecordResult[RecordT_co], None, None]:
         """Stream results in input order while reading ``records`` lazily.
 
         ``records`` may be any iterable (a generator of millions works): at most
@@ -247,9 +251,8 @@ class MeteringClient(FacadeBase):
             window=self.window, product_code=code, licensed_product_code=product_code
         )
         run = self._run_batch(records, admitter, cast("OnResult | None", on_result))
-        return cast(
-            "Iterator[UsageRecordResult[RecordT_co]]", run.results()
-        )  # each holds its input
+        results = run.results()  # each result holds its input: typed as the caller's records
+        return cast("Generator[UsageRecordResult[RecordT_co], None, None]", results)
 
     def _run_batch(
         self, records: Iterable[object], admitter: Admitter, on_result: OnResult | None
@@ -309,7 +312,8 @@ class MeteringClient(FacadeBase):
         sent on every retry. The timestamp must lie within the last six hours.
 
         Raises:
-            pydantic.ValidationError: a malformed field (before any request).
+            InvalidInputError: a malformed argument (before any request), listing each
+                field, rule and value.
             InvalidInputError: no product code, a bad client token, or a timestamp
                 outside the window (before any request).
             ServiceError: a subclass per error code, carrying ``client_token``.
@@ -319,13 +323,15 @@ class MeteringClient(FacadeBase):
             ...                      dimension="hours", quantity=1)  # doctest: +SKIP
             MeterUsageResult(metering_record_id='...', client_token='...', dry_run=False)
         """
-        request = MeterUsageInput(
-            product_code=self._product_for(product_code),
-            timestamp=timestamp,
-            dimension=dimension,
-            quantity=quantity,
-            allocations=allocations,
-            dry_run=dry_run,
+        request = checked(
+            lambda: MeterUsageInput(
+                product_code=self._product_for(product_code),
+                timestamp=timestamp,
+                dimension=dimension,
+                quantity=quantity,
+                allocations=allocations,
+                dry_run=dry_run,
+            )
         )
         self.window.narrowed(METER_USAGE_MAX_AGE).check(request.timestamp, self._clock())
         try:

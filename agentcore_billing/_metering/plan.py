@@ -33,6 +33,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from agentcore_billing._core.validation import describe_validation_error
+
 from .packing import (
     MAX_RECORDS_PER_REQUEST,
     MAX_REQUEST_BYTES,
@@ -114,27 +116,6 @@ def request_product_code(group: GroupKey) -> str | None:
     return value if kind == "product" else None
 
 
-def describe_validation_error(err: ValidationError) -> str:
-    """``field: message (got value)`` for each problem, joined with ``; `` (bounded).
-
-    Example:
-        >>> try:
-        ...     UsageRecord.model_validate({"dimension": "d"})
-        ... except ValidationError as err:
-        ...     print(describe_validation_error(err).split(";")[0])
-        timestamp: Field required
-    """
-    parts = []
-    for error in err.errors(include_url=False)[:10]:
-        location = ".".join(str(part) for part in error["loc"])
-        message = short_text(str(error["msg"]), 300)
-        text = f"{location}: {message}" if location else message
-        if location and error["type"] != "missing":
-            text += f" (got {_short(error.get('input'))})"
-        parts.append(text)
-    return short_text("; ".join(parts))
-
-
 def short_text(text: str, limit: int = MAX_REASON) -> str:
     """``text`` cut to ``limit`` characters (with ``...``).
 
@@ -143,12 +124,6 @@ def short_text(text: str, limit: int = MAX_REASON) -> str:
         'ab...'
     """
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _short(value: object, limit: int = 80) -> str:
-    if isinstance(value, str) and len(value) > limit:
-        value = value[:limit]
-    return short_text(repr(value), limit)
 
 
 class Admitter:
@@ -248,7 +223,7 @@ def _as_record(item: object) -> tuple[UsageRecord | None, str | None]:
     try:
         return UsageRecord.model_validate(item), None
     except ValidationError as err:
-        return None, describe_validation_error(err)
+        return None, short_text(describe_validation_error(err))
 
 
 @dataclass

@@ -14,7 +14,7 @@ import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, overload
 
 from pydantic import SecretStr
 
@@ -23,6 +23,7 @@ from agentcore_billing._core.clock import Clock, Monotonic, Sleep
 from agentcore_billing._core.facade import FacadeBase
 from agentcore_billing._core.money import Money
 from agentcore_billing._core.retry import RetryPolicy
+from agentcore_billing._core.validation import checked
 
 from .bearer_mode import bearer_mode
 from .challenge import PaymentChallenge
@@ -63,27 +64,29 @@ from .sessions import deleted_after
 if TYPE_CHECKING:
     import boto3
     from botocore.config import Config
+    from types_boto3_bedrock_agentcore import BedrockAgentCoreClient
 
     from .authorization import PaymentAuthorization
     from .policy import SpendPolicy
 
 
-class PaymentsClient(FacadeBase):
+class PaymentsClient(FacadeBase["BedrockAgentCoreClient"]):
     """AgentCore Payments (boto3 ``bedrock-agentcore``) for one payment manager.
 
     Args:
         payment_manager_arn: the payment manager every call is bound to; checked
             against the service's ARN pattern before anything else.
         client: an existing boto3 ``bedrock-agentcore`` client. Its own botocore
-            retries stack under this library's; build it with
-            ``Config(retries={"total_max_attempts": 1})`` to keep one layer.
+            retries stack under this library's (a warning is logged when it has
+            them); build it with ``Config(retries={"total_max_attempts": 1})``.
         session: a ``boto3.Session`` to build the client from.
         region_name: the region of a client this library builds.
         endpoint_url: the endpoint of a client this library builds.
         retry: the retry policy; ``None`` for the library default.
         user_id: the ``userId`` sent with every call unless a call names another.
         agent_name: the ``agentName`` sent with every call unless a call names another.
-        config: extra botocore config merged into a client this library builds.
+        config: extra botocore config merged into a client this library builds;
+            ``retries`` allowing more than one attempt is refused.
         sleep: how to wait between retries (tests pass a fake).
         monotonic: the elapsed-time source of the retry deadline.
         clock: the UTC wall clock, e.g. for ``PaymentSession.is_expired()``.
@@ -111,7 +114,7 @@ class PaymentsClient(FacadeBase):
         self,
         payment_manager_arn: str,
         *,
-        client: Any = None,
+        client: BedrockAgentCoreClient | None = None,
         session: boto3.Session | None = None,
         region_name: str | None = None,
         endpoint_url: str | None = None,
@@ -126,8 +129,10 @@ class PaymentsClient(FacadeBase):
         bearer_token: str | SecretStr | None = None,
         token_provider: TokenProvider | None = None,
     ) -> None:
-        scope = PaymentScope(
-            payment_manager_arn=payment_manager_arn, user_id=user_id, agent_name=agent_name
+        scope = checked(
+            lambda: PaymentScope(
+                payment_manager_arn=payment_manager_arn, user_id=user_id, agent_name=agent_name
+            )
         )
         bearer = bearer_mode(client, user_id, bearer_token, token_provider)
         super().__init__(
@@ -177,7 +182,8 @@ class PaymentsClient(FacadeBase):
             The session, with ``client_token`` set to the token sent.
 
         Raises:
-            pydantic.ValidationError: an argument breaks a rule (nothing was sent).
+            InvalidInputError: an argument breaks a rule (nothing was sent); it lists
+                each field, rule and value.
             ServiceError: the service refused or failed; it carries ``client_token``,
                 and ``outcome_unknown`` when the session may exist anyway.
 
@@ -187,12 +193,14 @@ class PaymentsClient(FacadeBase):
                 session = payments.create_payment_session(
                     expiry_time_in_minutes=60, max_spend=Money.usd("5.00"))
         """
-        request = CreatePaymentSessionInput(
-            payment_manager_arn=self.payment_manager_arn,
-            user_id=self._calls.user(user_id),
-            agent_name=self._calls.agent(agent_name),
-            expiry_time_in_minutes=expiry_time_in_minutes,
-            max_spend=max_spend,
+        request = checked(
+            lambda: CreatePaymentSessionInput(
+                payment_manager_arn=self.payment_manager_arn,
+                user_id=self._calls.user(user_id),
+                agent_name=self._calls.agent(agent_name),
+                expiry_time_in_minutes=expiry_time_in_minutes,
+                max_spend=max_spend,
+            )
         )
         response, token = self._calls.create(
             "CreatePaymentSession", request.to_params(), client_token
@@ -216,11 +224,13 @@ class PaymentsClient(FacadeBase):
                 session = payments.get_payment_session("payment-session-abcdefghijklmno")
                 print(session.available_spend, session.is_expired())
         """
-        request = GetPaymentSessionInput(
-            payment_manager_arn=self.payment_manager_arn,
-            user_id=self._calls.user(user_id),
-            agent_name=self._calls.agent(agent_name),
-            payment_session_id=payment_session_id,
+        request = checked(
+            lambda: GetPaymentSessionInput(
+                payment_manager_arn=self.payment_manager_arn,
+                user_id=self._calls.user(user_id),
+                agent_name=self._calls.agent(agent_name),
+                payment_session_id=payment_session_id,
+            )
         )
         response = self._calls.read("GetPaymentSession", request.to_params())
         return PaymentSession.from_wire(response["paymentSession"], clock=self._clock)
@@ -243,11 +253,13 @@ class PaymentsClient(FacadeBase):
                 for summary in payments.list_payment_sessions(page_size=50):
                     print(summary.payment_session_id)
         """
-        request = ListPaymentSessionsInput(
-            payment_manager_arn=self.payment_manager_arn,
-            user_id=self._calls.user(user_id),
-            agent_name=self._calls.agent(agent_name),
-            page_size=page_size,
+        request = checked(
+            lambda: ListPaymentSessionsInput(
+                payment_manager_arn=self.payment_manager_arn,
+                user_id=self._calls.user(user_id),
+                agent_name=self._calls.agent(agent_name),
+                page_size=page_size,
+            )
         )
         return self._calls.items(
             "ListPaymentSessions",
@@ -267,10 +279,12 @@ class PaymentsClient(FacadeBase):
 
                 assert payments.delete_payment_session(session.payment_session_id) == "DELETED"
         """
-        request = DeletePaymentSessionInput(
-            payment_manager_arn=self.payment_manager_arn,
-            user_id=self._calls.user(user_id),
-            payment_session_id=payment_session_id,
+        request = checked(
+            lambda: DeletePaymentSessionInput(
+                payment_manager_arn=self.payment_manager_arn,
+                user_id=self._calls.user(user_id),
+                payment_session_id=payment_session_id,
+            )
         )
         return self._calls.delete("DeletePaymentSession", request.to_params())
 
@@ -407,13 +421,15 @@ class PaymentsClient(FacadeBase):
                     payment=MppPayment(version="1", www_authenticate_headers=[challenge]))
                 headers = {"Authorization": result.mpp.payment_credential.get_secret_value()}
         """
-        request = ProcessPaymentInput(
-            payment_manager_arn=self.payment_manager_arn,
-            user_id=self._calls.user(user_id),
-            agent_name=self._calls.agent(agent_name),
-            payment_session_id=payment_session_id,
-            payment_instrument_id=payment_instrument_id,
-            payment=payment,
+        request = checked(
+            lambda: ProcessPaymentInput(
+                payment_manager_arn=self.payment_manager_arn,
+                user_id=self._calls.user(user_id),
+                agent_name=self._calls.agent(agent_name),
+                payment_session_id=payment_session_id,
+                payment_instrument_id=payment_instrument_id,
+                payment=payment,
+            )
         )
         response, token = self._calls.create("ProcessPayment", request.to_params(), client_token)
         return result_type_for(payment).from_wire(response, client_token=token)
@@ -499,10 +515,12 @@ class PaymentsClient(FacadeBase):
         """
         if isinstance(workload_identity_token, str):
             workload_identity_token = SecretStr(workload_identity_token)
-        arguments = ResourcePaymentTokenInput(
-            workload_identity_token=workload_identity_token,
-            resource_credential_provider_name=resource_credential_provider_name,
-            request=request,
+        arguments = checked(
+            lambda: ResourcePaymentTokenInput(
+                workload_identity_token=workload_identity_token,
+                resource_credential_provider_name=resource_credential_provider_name,
+                request=request,
+            )
         )
         response = self._calls.read("GetResourcePaymentToken", arguments.to_params())
         return ResourcePaymentToken.from_wire(response)
@@ -538,12 +556,14 @@ class PaymentsClient(FacadeBase):
                         network="ETHEREUM",
                         linked_accounts=[EmailLinkedAccount(email_address="buyer@example.com")]))
         """
-        request = CreatePaymentInstrumentInput(
-            payment_manager_arn=self.payment_manager_arn,
-            user_id=self._calls.user(user_id),
-            agent_name=self._calls.agent(agent_name),
-            payment_connector_id=payment_connector_id,
-            details=details,
+        request = checked(
+            lambda: CreatePaymentInstrumentInput(
+                payment_manager_arn=self.payment_manager_arn,
+                user_id=self._calls.user(user_id),
+                agent_name=self._calls.agent(agent_name),
+                payment_connector_id=payment_connector_id,
+                details=details,
+            )
         )
         response, token = self._calls.create(
             "CreatePaymentInstrument",
@@ -568,12 +588,14 @@ class PaymentsClient(FacadeBase):
                 instrument = payments.get_payment_instrument("payment-instrument-abcdefghijklmno")
                 print(instrument.status, instrument.wallet.wallet_address)
         """
-        request = GetPaymentInstrumentInput(
-            payment_manager_arn=self.payment_manager_arn,
-            user_id=self._calls.user(user_id),
-            agent_name=self._calls.agent(agent_name),
-            payment_instrument_id=payment_instrument_id,
-            payment_connector_id=payment_connector_id,
+        request = checked(
+            lambda: GetPaymentInstrumentInput(
+                payment_manager_arn=self.payment_manager_arn,
+                user_id=self._calls.user(user_id),
+                agent_name=self._calls.agent(agent_name),
+                payment_instrument_id=payment_instrument_id,
+                payment_connector_id=payment_connector_id,
+            )
         )
         response = self._calls.read("GetPaymentInstrument", request.to_params())
         return PaymentInstrument.from_wire(response["paymentInstrument"])
@@ -596,12 +618,14 @@ class PaymentsClient(FacadeBase):
 
                 active = [i for i in payments.list_payment_instruments() if i.status == "ACTIVE"]
         """
-        request = ListPaymentInstrumentsInput(
-            payment_manager_arn=self.payment_manager_arn,
-            user_id=self._calls.user(user_id),
-            agent_name=self._calls.agent(agent_name),
-            payment_connector_id=payment_connector_id,
-            page_size=page_size,
+        request = checked(
+            lambda: ListPaymentInstrumentsInput(
+                payment_manager_arn=self.payment_manager_arn,
+                user_id=self._calls.user(user_id),
+                agent_name=self._calls.agent(agent_name),
+                payment_connector_id=payment_connector_id,
+                page_size=page_size,
+            )
         )
         return self._calls.items(
             "ListPaymentInstruments",
@@ -626,11 +650,13 @@ class PaymentsClient(FacadeBase):
                     "payment-instrument-abcdefghijklmno",
                     payment_connector_id="coinbase-abcdef1234")
         """
-        request = DeletePaymentInstrumentInput(
-            payment_manager_arn=self.payment_manager_arn,
-            user_id=self._calls.user(user_id),
-            payment_instrument_id=payment_instrument_id,
-            payment_connector_id=payment_connector_id,
+        request = checked(
+            lambda: DeletePaymentInstrumentInput(
+                payment_manager_arn=self.payment_manager_arn,
+                user_id=self._calls.user(user_id),
+                payment_instrument_id=payment_instrument_id,
+                payment_connector_id=payment_connector_id,
+            )
         )
         return self._calls.delete("DeletePaymentInstrument", request.to_params())
 
@@ -654,14 +680,16 @@ class PaymentsClient(FacadeBase):
                     payment_connector_id="coinbase-abcdef1234", chain="BASE")
                 print(balance.decimal_amount, balance.token)
         """
-        request = InstrumentBalanceInput(
-            payment_manager_arn=self.payment_manager_arn,
-            user_id=self._calls.user(user_id),
-            agent_name=self._calls.agent(agent_name),
-            payment_instrument_id=payment_instrument_id,
-            payment_connector_id=payment_connector_id,
-            chain=chain,
-            token=token,
+        request = checked(
+            lambda: InstrumentBalanceInput(
+                payment_manager_arn=self.payment_manager_arn,
+                user_id=self._calls.user(user_id),
+                agent_name=self._calls.agent(agent_name),
+                payment_instrument_id=payment_instrument_id,
+                payment_connector_id=payment_connector_id,
+                chain=chain,
+                token=token,
+            )
         )
         response = self._calls.read("GetPaymentInstrumentBalance", request.to_params())
         return TokenBalance.from_wire(response)

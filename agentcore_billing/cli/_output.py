@@ -172,6 +172,10 @@ def describe_error(exc: BaseException) -> str:
 def describe_validation_error(exc: Any) -> str:
     """Summarise a pydantic ``ValidationError`` by field and rule, without input values.
 
+    The library's one description of a validation failure
+    (``InvalidInputError.from_validation_error``), with values left out: a terminal may
+    be shared or recorded.
+
     Example:
         >>> from pydantic import BaseModel, ValidationError
         >>> class M(BaseModel):
@@ -182,12 +186,9 @@ def describe_validation_error(exc: Any) -> str:
         ...     describe_validation_error(err)
         'n: Input should be a valid integer, unable to parse string as an integer'
     """
-    parts = []
-    for error in exc.errors(include_url=False, include_input=False):
-        where = ".".join(str(p) for p in error.get("loc", ())) or exc.title
-        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-        parts.append(f"{where}: {message}")
-    return "; ".join(parts) or str(exc)
+    from agentcore_billing import InvalidInputError
+
+    return str(InvalidInputError.from_validation_error(exc, values=False))
 
 
 def _is_library_error(exc: BaseException) -> bool:

@@ -239,16 +239,16 @@ def test_shared_clients_across_threads(figures: Any) -> None:
         )
     metered = [a for a in accepted if a.operation == "MeterUsage"]
     assert len(metered) == THREADS * ROUNDS
-    for record in metered:
-        me = workers[int(record.dimension.split("-")[0][1:])]
-        assert record.metering_record_id == me.meterings[record.dimension]
-        assert record.quantity == me.number * 1000 + int(record.dimension.split("-d")[1])
+    for usage in metered:
+        me = workers[int(usage.dimension.split("-")[0][1:])]
+        assert usage.metering_record_id == me.meterings[usage.dimension]
+        assert usage.quantity == me.number * 1000 + int(usage.dimension.split("-d")[1])
     batched = [a for a in accepted if a.operation == "BatchMeterUsage"]
     assert len(batched) == THREADS * ROUNDS * 10
-    for record in batched:
-        me = workers[int(record.customer_aws_account_id or "0") - 555500000000]
-        assert record.license_arn == me.license_arn
-        assert int(record.quantity) // 100 == me.number
+    for usage in batched:
+        me = workers[int(usage.customer_aws_account_id or "0") - 555500000000]
+        assert usage.license_arn == me.license_arn
+        assert int(usage.quantity) // 100 == me.number
 
     operations: Counter[str] = Counter()
     for me in workers:

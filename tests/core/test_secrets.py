@@ -221,7 +221,7 @@ def _library_paths(emu: Emulator, seen: Exposure) -> None:
         lambda: payments.create_payment_instrument(
             payment_connector_id="bad connector", details=_oauth_wallet()
         ),
-        ValidationError,
+        InvalidInputError,
     )
 
     # x402 payloads and MPP credentials: paid (lost answers), over budget, refused.
@@ -262,7 +262,7 @@ def _library_paths(emu: Emulator, seen: Exposure) -> None:
             payment_instrument_id=instrument.payment_instrument_id,
             payment=_x402(),
         ),
-        ValidationError,
+        InvalidInputError,
     )
     seen.fails(
         "x402 input",
@@ -306,7 +306,7 @@ def _library_paths(emu: Emulator, seen: Exposure) -> None:
             resource_credential_provider_name="bad name!",
             request=CoinbaseCdpTokenRequest(request_method="GET", request_path="/x"),
         ),
-        ValidationError,
+        InvalidInputError,
     )
     emu.set_faults({"GetResourcePaymentToken": FaultConfig(error_rate=1.0)})
     seen.fails(

@@ -107,7 +107,8 @@ def assert_accepted_equals_succeeded(report: BatchMeterReport, emu: Emulator) ->
     assert len(succeeded) == len(accepted)
     for result in succeeded:
         stored = by_id[result.metering_record_id]  # type: ignore[index]
-        record: UsageRecord = result.record
+        record = result.record
+        assert isinstance(record, UsageRecord)
         assert (stored.dimension, stored.timestamp, stored.quantity) == (
             record.dimension,
             record.timestamp,

@@ -33,7 +33,7 @@ def error_of(call: Callable[[], Any]) -> tuple[str, int, dict[str, Any]]:
     """Run a client call expected to fail; return (code, HTTP status, full response)."""
     with pytest.raises(ClientError) as info:
         call()
-    response: dict[str, Any] = info.value.response
+    response: Any = info.value.response
     return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"], response
 
 

@@ -108,7 +108,7 @@ def test_workers_meter_every_hour_once_under_the_shared_quota(
     accepted = emu.accepted_usage_records()
     keys = Counter((a.customer_aws_account_id, a.dimension, a.timestamp) for a in accepted)
     assert len(accepted) == hours and max(keys.values()) == 1
-    recorded = sum(Decimal(e.quantity) for e in backlog)
+    recorded = sum((Decimal(e.quantity) for e in backlog), Decimal(0))
     recorded += 2 * sum(i % 7 + 1 for i in range(RECORDED_PER_RECORDER))
     assert sum(a.quantity for a in accepted) == recorded
     counts = emu.counts()["BatchMeterUsage"]

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from botocore.stub import ANY
-from pydantic import ValidationError
 
 from agentcore_billing import (
     DuplicateRequestError,
@@ -143,9 +142,9 @@ def test_meter_usage_decimal_allocations_and_dry_run(kit: Any) -> None:
         ({"client_token": "x" * 65}, InvalidInputError, "client_token"),
         ({"client_token": ""}, InvalidInputError, "client_token"),
         ({"product_code": "bad code"}, InvalidInputError, "product_code"),
-        ({"quantity": 1.5}, ValidationError, "quantity"),
-        ({"dimension": ""}, ValidationError, "dimension"),
-        ({"allocations": [UsageAllocation(quantity=1)]}, ValidationError, "sum"),
+        ({"quantity": 1.5}, InvalidInputError, "quantity"),
+        ({"dimension": ""}, InvalidInputError, "dimension"),
+        ({"allocations": [UsageAllocation(quantity=1)]}, InvalidInputError, "sum"),
     ],
 )
 def test_meter_usage_refuses_bad_input_before_any_request(

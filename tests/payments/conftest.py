@@ -147,7 +147,7 @@ def payments(make_payments: Callable[..., PaymentsClient]) -> PaymentsClient:
 def error_locations(error: BaseException) -> list[str]:
     """The field names an input error points at."""
     if isinstance(error, InvalidInputError):
-        return [error.field]
+        return [part for field, _, _ in error.problems for part in field.split(".")]
     assert isinstance(error, ValidationError), f"not an input error: {error!r}"
     return [str(part) for item in error.errors() for part in item["loc"]]
 

@@ -406,4 +406,4 @@ def test_linked_accounts_are_secret_in_reprs():
     for secret in ("buyer@example.com", "+14155550100", "sub-1", "a@b.io", "Ann", "only-sub"):
         assert secret not in text
     assert "key_1" in text  # the developer JWT key id is not a secret
-    assert isinstance(accounts[0].email_address, SecretStr)
+    assert isinstance(accounts[0].email_address, SecretStr)  # type: ignore[attr-defined]

@@ -167,10 +167,10 @@ def model_violations(shape: Shape, value: Any, path: str = "") -> list[str]:
     found: list[str] = []
     if kind == "list":
         for index, item in enumerate(value):
-            found += model_violations(shape.member, item, f"{path}[{index}]")
+            found += model_violations(shape.member, item, f"{path}[{index}]")  # type: ignore[attr-defined]
     elif kind == "map":
         for key, item in value.items():
-            found += model_violations(shape.value, item, f"{path}.{key}")
+            found += model_violations(shape.value, item, f"{path}.{key}")  # type: ignore[attr-defined]
     found += _size_violations(shape, value, path)
     if kind == "string":
         meta = shape.metadata

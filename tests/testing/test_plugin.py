@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 from agentcore_billing import MeteringOutcome, Money, UsageRecord
@@ -36,3 +38,12 @@ def billing_emulator_now(emu: Any) -> Any:
     from agentcore_billing._core.clock import utc_now
 
     return utc_now().replace(minute=0, second=0, microsecond=0)
+
+
+def test_loading_the_plugin_imports_no_boto3_or_botocore() -> None:
+    code = (
+        "import sys, agentcore_billing.testing;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -1,7 +1,8 @@
 """One input model per payments operation: arguments in, boto3 parameters out.
 
-Each model checks every rule of its operation when built, so a mistake raises a
-``pydantic.ValidationError`` naming the argument before any request is made; its
+Each model checks every rule of its operation when built, so a mistake is found
+before any request is made (the facade raises it as an ``InvalidInputError`` naming
+each argument, rule and value); its
 ``to_params()`` is the only place that writes the operation's wire shape. The
 client token is not part of these models: the facade resolves it once per call.
 """
