@@ -26,7 +26,7 @@ import os
 import socket
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from agentcore_billing._core.clock import Sleep
@@ -74,6 +74,8 @@ class Claim:
     token: str
     rows: list[Row]
     slot: float
+    sent: list[Row] = field(default_factory=list)
+    """The rows whose records went out (all but any whose frozen record fails its hash)."""
 
 
 def new_owner() -> str:
@@ -134,14 +136,34 @@ class Sender:
         )
         return float(rows[0][0]) - self._interval
 
-    def send(self, metering: MeteringClient, claim: Claim) -> list[UsageRecordResult]:
-        """Send the claimed hours' frozen records in one batch (no transaction open)."""
-        records = [_frozen(row) for row in claim.rows]
-        group = str(claim.rows[0][16])
-        product = None if group.startswith("license:") else group.split(":", 1)[1]
-        crash_point("send.before")
-        report = metering.batch_meter_usage(records, product_code=product)
-        return list(report.results)
+    def send(self, metering: MeteringClient, claim: Claim) -> list[tuple[Row, UsageRecordResult]]:
+        """Send the claimed hours' frozen records in one batch (no transaction open).
+
+        A record whose bytes no longer match the hash taken at sealing is not sent (what
+        it would bill is unknown): it comes back REJECTED, logged at ERROR.
+        """
+        from agentcore_billing import MeteringOutcome, UsageRecordResult
+
+        answers: list[tuple[Row, Any]] = []  # (row, UsageRecordResult)
+        claim.sent = [row for row in claim.rows if record_hash(str(row[14])) == row[15]]
+        for row in claim.rows:
+            if row not in claim.sent:
+                logger.error(
+                    "usage hour id %s: its frozen record does not match its hash; not sent", row[0]
+                )
+                reason = "the frozen record does not match its hash (changed in the database)"
+                result = UsageRecordResult(
+                    record={"hour_id": row[0]}, outcome=MeteringOutcome.REJECTED, reason=reason
+                )
+                answers.append((row, result))
+        if claim.sent:
+            group = str(claim.sent[0][16])
+            product = None if group.startswith("license:") else group.split(":", 1)[1]
+            records = [record_fields(str(row[14])) for row in claim.sent]
+            crash_point("send.before")
+            report = metering.batch_meter_usage(records, product_code=product)
+            answers += list(zip(claim.sent, report.results, strict=True))
+        return answers
 
     def settle(
         self, claim: Claim, answers: Sequence[tuple[Row, UsageRecordResult]], now: float
@@ -228,13 +250,6 @@ def outcome_state(
     if int(row[11]) > 1:  # an earlier attempt may have been billed
         return HourState.UNCONFIRMED, f"resent after the window closed: {reason}"
     return HourState.EXPIRED, f"past the 24-hour window: {reason}"
-
-
-def _frozen(row: Row) -> dict[str, Any]:
-    text = str(row[14])
-    if record_hash(text) != row[15]:
-        raise RuntimeError(f"usage hour id {row[0]}: frozen record does not match its hash")
-    return record_fields(text)
 
 
 def sleep_until(sleep: Sleep, now: float, moment: float) -> None:

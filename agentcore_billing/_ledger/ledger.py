@@ -275,7 +275,7 @@ class UsageLedger:
     def _round(self, metering: MeteringClient, sender: Sender, claim: Claim) -> list[HourResult]:
         sleep_until(self._sleep, self._now(), claim.slot)
         try:
-            results = sender.send(metering, claim)
+            answers = sender.send(metering, claim)
         except AgentCoreBillingError as err:
             answered = _answered(err, claim)
             settled = sender.settle(claim, answered, self._now()) if answered else []
@@ -290,7 +290,7 @@ class UsageLedger:
         except BaseException:
             sender.release(claim, self._now(), "interrupted")
             raise
-        return sender.settle(claim, list(zip(claim.rows, results, strict=True)), self._now())
+        return sender.settle(claim, answers, self._now())
 
     def _next_retry(self, now: float) -> float | None:
         with self._store.read() as tx:
@@ -382,8 +382,8 @@ def _answered(err: AgentCoreBillingError, claim: Claim) -> list[tuple[Any, Any]]
     report = getattr(err, "report", None)
     pairs = []
     for result in getattr(report, "results", None) or []:
-        if str(result.outcome) != "Unprocessed" and 0 <= result.index < len(claim.rows):
-            pairs.append((claim.rows[result.index], result))
+        if str(result.outcome) != "Unprocessed" and 0 <= result.index < len(claim.sent):
+            pairs.append((claim.sent[result.index], result))
     return pairs
 
 

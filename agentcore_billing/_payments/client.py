@@ -148,7 +148,7 @@ class PaymentsClient(FacadeBase["BedrockAgentCoreClient"]):
             rng=rng,
             bearer=bearer,
         )
-        self._calls = ScopedCalls(self._invoker, scope)
+        self._calls = ScopedCalls(self._invoker, scope, bearer=bearer is not None)
 
     @property
     def payment_manager_arn(self) -> str:

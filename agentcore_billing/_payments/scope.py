@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from agentcore_billing._core.engine import Invoker
-from agentcore_billing._core.errors import ResourceNotFoundError
+from agentcore_billing._core.errors import InvalidInputError, ResourceNotFoundError
 
 from .models.requests import PaymentScope
 
@@ -31,9 +31,10 @@ class ScopedCalls:
         'u-1'
     """
 
-    def __init__(self, invoker: Invoker, scope: PaymentScope) -> None:
+    def __init__(self, invoker: Invoker, scope: PaymentScope, *, bearer: bool = False) -> None:
         self.invoker = invoker
         self.scope = scope
+        self._bearer = bearer
 
     @property
     def manager_arn(self) -> str:
@@ -41,7 +42,15 @@ class ScopedCalls:
         return self.scope.payment_manager_arn
 
     def user(self, user_id: str | None) -> str | None:
-        """The call's ``userId``: the one given, else the client's default."""
+        """The call's ``userId``: the one given, else the client's default.
+
+        In bearer mode the service reads the user from the token's subject, so a
+        ``user_id`` beside it would be a second, possibly contradicting, identity.
+        """
+        if self._bearer and user_id is not None:
+            raise InvalidInputError(
+                "user_id", "in bearer mode the service takes the user from the token's subject"
+            )
         return self.scope.user_id if user_id is None else user_id
 
     def agent(self, agent_name: str | None) -> str | None:

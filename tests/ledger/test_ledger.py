@@ -467,3 +467,35 @@ def test_an_unreachable_postgresql_is_a_configuration_error_without_the_password
     with pytest.raises(ConfigurationError, match=r"127\.0\.0\.1:1/test") as caught:
         PostgresStore("postgresql://bill:s3cret@127.0.0.1:1/test", connect_timeout=0.3)
     assert "s3cret" not in str(caught.value)
+
+
+def test_a_frozen_record_changed_in_the_database_is_not_sent(
+    ledger: UsageLedger,
+    clock: ManualClock,
+    emu_and_metering: tuple[Emulator, MeteringClient],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    emu, metering = emu_and_metering
+    ledger.record_many([lic("a", 1), lic("b", 2, dimension="jobs")])
+    clock.advance(3600)
+
+    def stop(point: str) -> None:
+        if point == "claim.before_commit":  # seal, then stop before anything is claimed
+            raise _Died
+
+    hooks.set_crash_hook(stop)
+    try:
+        with pytest.raises(_Died):
+            ledger.flush(metering)
+    finally:
+        hooks.set_crash_hook(None)
+    with ledger._store.write() as tx:
+        tx.execute(
+            "UPDATE ledger_hours SET record = REPLACE(record, '1', '9') WHERE dimension = 'tokens'"
+        )
+    with caplog.at_level("ERROR", logger="agentcore_billing.ledger"):
+        hours = {h.dimension: h for h in ledger.flush(metering).hours}
+    assert hours["tokens"].state is HourState.REJECTED and "hash" in (hours["tokens"].reason or "")
+    assert hours["jobs"].state is HourState.METERED
+    assert [a.dimension for a in emu.accepted_usage_records()] == ["jobs"]
+    assert "does not match its hash" in caplog.text

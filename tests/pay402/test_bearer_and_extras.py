@@ -93,6 +93,16 @@ def test_bearer_arguments_are_checked() -> None:
         PaymentsClient(arn, bearer_token="a.b.c", client=object())
 
 
+def test_bearer_mode_refuses_a_per_call_user_id_before_any_request() -> None:
+    arn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:payment-manager/shop-abcdef1234"
+    payments = PaymentsClient(arn, bearer_token="a.b.c", region_name="us-east-1")
+    with pytest.raises(InvalidInputError, match="token's subject") as caught:
+        payments.get_payment_session("payment-session-abcdefghijklmno", user_id="u-2")
+    assert caught.value.field == "user_id"
+    with pytest.raises(InvalidInputError, match="token's subject"):
+        payments.create_payment_session(expiry_time_in_minutes=30, user_id="u-2")
+
+
 def test_aws_billing_payment_through_the_emulator(emu: Emulator, boto_session: Any) -> None:
     assert emu.demo is not None
     payments = PaymentsClient(
