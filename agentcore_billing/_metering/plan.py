@@ -136,7 +136,7 @@ class Admitter:
         >>> entry, record, _ = admit(0, {"timestamp": now.replace(minute=0), "dimension": "d",
         ...                              "quantity": 1, "customer_identifier": "c"}, now)
         >>> entry.group, admit(1, "junk", now)[2][:20]
-        (('product', 'prod-1'), 'Input should be a va')
+        (('product', 'prod-1'), 'UsageRecord: Input s')
     """
 
     def __init__(
