@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from ._core.errors import (
     AccessDeniedError,
     AgentCoreBillingError,
+    ClientTokenConflictError,
     ConfigurationError,
     ConflictError,
     CurrencyMismatchError,
@@ -26,6 +27,7 @@ from ._core.errors import (
     DuplicateRequestError,
     ExpiredTokenError,
     IdempotencyConflictError,
+    IdempotencyError,
     InternalServerError,
     InternalServiceErrorError,
     InvalidChallengeError,
@@ -67,6 +69,7 @@ if TYPE_CHECKING:
     from ._ledger.ledger import UsageLedger
     from ._ledger.models import FlushReport, HourResult, HourState, LedgerStatus, UsageEvent
     from ._metering.client import MeteringClient
+    from ._metering.quantity import quantize_quantity
     from ._metering.records import UsageAllocation, UsageRecord
     from ._metering.results import (
         BatchMeterReport,
@@ -172,6 +175,7 @@ _LAZY: dict[str, str] = {
     "X402Payment": "._payments.models.payment",
     "X402PaymentOutput": "._payments.models.payment",
     "X402PaymentResult": "._payments.models.payment",
+    "quantize_quantity": "._metering.quantity",
 }
 
 
@@ -196,6 +200,7 @@ __all__ = [
     "AwsBillingX402PaymentOutput",
     "AwsBillingX402PaymentResult",
     "BatchMeterReport",
+    "ClientTokenConflictError",
     "CoinbaseCdpToken",
     "CoinbaseCdpTokenRequest",
     "ConfigurationError",
@@ -213,6 +218,7 @@ __all__ = [
     "HourResult",
     "HourState",
     "IdempotencyConflictError",
+    "IdempotencyError",
     "InternalServerError",
     "InternalServiceErrorError",
     "InvalidChallengeError",
@@ -285,4 +291,5 @@ __all__ = [
     "__version__",
     "client_token_from_key",
     "new_client_token",
+    "quantize_quantity",
 ]

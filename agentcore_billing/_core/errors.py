@@ -21,10 +21,13 @@ The tree::
         ├── ServiceValidationError              ValidationException
         ├── AccessDeniedError, UnauthorizedError, SubscriptionRequiredError
         ├── ConflictError, ResourceNotFoundError, ServiceQuotaExceededError
+        ├── IdempotencyError                    a client token reused with other parameters
+        │   └── ClientTokenConflictError        Payments' ConflictException (also ConflictError)
         └── metering: TimestampOutOfBoundsError, InvalidProductCodeError,
             InvalidUsageDimensionError, InvalidTagError, InvalidUsageAllocationsError,
             InvalidCustomerIdentifierError, InvalidLicenseError, DisabledApiError,
-            InvalidEndpointRegionError, DuplicateRequestError, IdempotencyConflictError,
+            InvalidEndpointRegionError, DuplicateRequestError,
+            IdempotencyConflictError (also IdempotencyError),
             CustomerNotEntitledError, InvalidRegionError, InvalidPublicKeyVersionError,
             PlatformNotSupportedError, InvalidTokenError, ExpiredTokenError
 
@@ -453,8 +456,40 @@ class DuplicateRequestError(ServiceError):
     """DuplicateRequestException: this hour and dimension were already metered differently."""
 
 
-class IdempotencyConflictError(ServiceError):
+class IdempotencyError(ServiceError):
+    """A client token was reused with other parameters: catch this for every service.
+
+    ``meter_usage`` raises :class:`IdempotencyConflictError` (Metering's
+    IdempotencyConflictException); ``create_payment_session``,
+    ``create_payment_instrument`` and ``process_payment`` raise
+    :class:`ClientTokenConflictError` (Payments' ConflictException, also a
+    :class:`ConflictError`). Use a new token for the new parameters, or the old
+    parameters to replay.
+
+    Example:
+        >>> issubclass(IdempotencyConflictError, IdempotencyError)
+        True
+        >>> issubclass(ClientTokenConflictError, ConflictError)
+        True
+    """
+
+
+class IdempotencyConflictError(IdempotencyError):
     """IdempotencyConflictException: a ClientToken was reused with other parameters."""
+
+
+class ClientTokenConflictError(ConflictError, IdempotencyError):
+    """ConflictException answering a Payments create or payment that sent a client token.
+
+    The service's answer to a token reused with other parameters.
+    """
+
+
+# Payments operations whose ConflictException means a client token reuse (the only
+# conflict they document; the control plane's creates also conflict on names).
+_TOKEN_CONFLICT_OPERATIONS = frozenset(
+    {"CreatePaymentSession", "CreatePaymentInstrument", "ProcessPayment"}
+)
 
 
 class CustomerNotEntitledError(ServiceError):
@@ -575,6 +610,8 @@ def from_client_error(
     status = meta.get("HTTPStatusCode")
     http_status = int(status) if status is not None else None
     cls = error_class_for(code, http_status)
+    if cls is ConflictError and client_token and operation in _TOKEN_CONFLICT_OPERATIONS:
+        cls = ClientTokenConflictError
     return cls(
         operation=operation or getattr(err, "operation_name", None) or "Unknown",
         code=code,

@@ -75,8 +75,10 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
         endpoint_url: a custom endpoint (an emulator), when building the client.
         retry: the :class:`RetryPolicy` for every call and for resubmitting
             unprocessed records.
-        product_code: the default ProductCode of legacy records, MeterUsage and
-            RegisterUsage.
+        product_code: the product this client meters: the default ProductCode of
+            legacy records, MeterUsage and RegisterUsage, and, as on a call, the
+            product of new-integration records, so records of many licenses share
+            requests. Metering several products with one client: name each on the call.
         max_workers: BatchMeterUsage requests in flight at once (1 = sequential).
         max_requests_per_second: the pace for BatchMeterUsage, MeterUsage and
             ResolveCustomer (the service quota is 10; RegisterUsage is held at 5).
@@ -216,10 +218,11 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
         outcome; another record for the same customer, dimension and hour is REJECTED
         as a same-hour conflict before sending.
 
-        ``product_code`` (else the client's) goes with legacy records. Naming it on the
-        call also says the call's new-integration (LicenseArn) records are all of that
-        product, so records of many licenses share requests (it is still not sent with
-        them); without it each license gets requests of its own.
+        ``product_code`` (else the client's) goes with legacy records. It also says
+        the call's new-integration (LicenseArn) records are all of that product, so
+        records of many licenses share requests (it is still not sent with them);
+        with no product code on the call or the client, each license gets requests of
+        its own.
 
         On an interruption (KeyboardInterrupt, an exception from the input, the consumer
         or ``on_result``, closing the iterator) sending stops at once; answers of
@@ -247,9 +250,7 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
                 "on_result", "must be callable or None", type(on_result).__name__
             )
         code = self.product_code if product_code is None else check_product_code(product_code)
-        admitter = Admitter(
-            window=self.window, product_code=code, licensed_product_code=product_code
-        )
+        admitter = Admitter(window=self.window, product_code=code, licensed_product_code=code)
         run = self._run_batch(records, admitter, cast("OnResult | None", on_result))
         results = run.results()  # each result holds its input: typed as the caller's records
         return cast("Generator[UsageRecordResult[RecordT_co], None, None]", results)
@@ -434,12 +435,18 @@ def _positive_int(name: str, value: object) -> int:
     return value
 
 
+MIN_REQUESTS_PER_SECOND = 0.001
+"""The slowest pace accepted (one request per 1000 s): slower ones overflow the pacer's
+arithmetic (a rate of 5e-324 divided by zero)."""
+
+
 def _positive_rate(value: object) -> float:
+    rule = f"a number from {MIN_REQUESTS_PER_SECOND} up"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidInputError("max_requests_per_second", "a positive number", repr(value))
+        raise InvalidInputError("max_requests_per_second", rule, repr(value))
     rate = float(value)
-    if not 0 < rate < float("inf"):
-        raise InvalidInputError("max_requests_per_second", "a positive number", repr(value))
+    if not MIN_REQUESTS_PER_SECOND <= rate < float("inf"):
+        raise InvalidInputError("max_requests_per_second", rule, repr(value))
     return rate
 
 

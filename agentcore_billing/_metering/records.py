@@ -91,9 +91,12 @@ def decimal_quantity_text(value: Decimal, *, field: str = "quantity") -> str:
     if "." in text and len(text.partition(".")[2]) > 6:
         text = text.rstrip("0").rstrip(".")
     if not DECIMAL_QUANTITY.match(text):
+        hint = ""
+        if "." in text and len(text.partition(".")[2]) > 6:
+            hint = "; round it first, e.g. agentcore_billing.quantize_quantity(value)"
         raise ValueError(
             f"{field} must match {DECIMAL_QUANTITY.pattern} (at most 10 integer digits "
-            f"and 6 decimals, no exponent), got {_brief(value)}"
+            f"and 6 decimals, no exponent), got {_brief(value)}{hint}"
         )
     return text
 

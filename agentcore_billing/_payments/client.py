@@ -58,6 +58,7 @@ from .models.requests import (
 from .models.session import PaymentSession, PaymentSessionSummary
 from .models.token import CoinbaseCdpTokenRequest, ResourcePaymentToken, StripePrivyTokenRequest
 from .pay import Payer
+from .replay import confirm_replayed_session
 from .scope import ScopedCalls
 from .sessions import deleted_after
 
@@ -186,6 +187,10 @@ class PaymentsClient(FacadeBase["BedrockAgentCoreClient"]):
                 each field, rule and value.
             ServiceError: the service refused or failed; it carries ``client_token``,
                 and ``outcome_unknown`` when the session may exist anyway.
+            ResourceNotFoundError: your ``client_token`` replayed a session that was
+                deleted since (the service answers a known token with the stored
+                session; an older one is read back once to check).
+            ConflictError: your ``client_token`` was used with other parameters.
 
         Example:
             ::
@@ -202,12 +207,21 @@ class PaymentsClient(FacadeBase["BedrockAgentCoreClient"]):
                 max_spend=max_spend,
             )
         )
+        started = self._clock()
         response, token = self._calls.create(
             "CreatePaymentSession", request.to_params(), client_token
         )
-        return PaymentSession.from_wire(
+        session = PaymentSession.from_wire(
             response["paymentSession"], client_token=token, clock=self._clock
         )
+        if client_token is not None:  # yours: the answer may replay a deleted session
+            user = request.user_id
+            confirm_replayed_session(
+                session,
+                started=started,
+                read=lambda sid: self.get_payment_session(sid, user_id=user),
+            )
+        return session
 
     def get_payment_session(
         self,

@@ -61,9 +61,16 @@ from tests.support.guard import (
 pytestmark = pytest.mark.reliability
 
 
+EXAMPLE_SHARE = 0.5
+"""The share of each test's listed example count that runs in the normal suite.
+
+Derandomized, so a run is the same every time; the counts were sized for a one-off
+reliability report and half of them keeps the suite within its time budget."""
+
+
 def _settings(examples: int) -> Any:
     return settings(
-        max_examples=examples,
+        max_examples=max(1, int(examples * EXAMPLE_SHARE)),
         deadline=None,
         database=None,
         derandomize=True,

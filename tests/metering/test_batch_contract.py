@@ -90,16 +90,16 @@ def test_without_a_product_code_each_license_is_its_own_group(kit: Any) -> None:
     assert _kinds_per_request(fake.bodies, "") == {"license": [2, 1]}
 
 
-def test_the_clients_product_code_never_groups_licenses(kit: Any) -> None:
-    # The client's code often names a legacy product; licenses of another product must
-    # not be packed together under it.
+def test_the_clients_product_code_groups_licenses_as_the_calls_does(kit: Any) -> None:
+    # One name, one meaning (issue 16): the client's code names the product of what it
+    # meters, so licenses share requests as with a call-level code (still not sent).
     client = kit.real_client()
     fake = kit.Fake().attach(client)
-    metering, _ = kit.make_metering(client, product_code="prod-legacy")
+    metering, _ = kit.make_metering(client, product_code="prod-client")
     other_license = kit.LICENSE.replace("l-0", "l-9")
     records = [kit.modern(1), kit.modern(2, license_arn=other_license), kit.modern(3)]
     assert metering.batch_meter_usage(records).ok
-    assert _kinds_per_request(fake.bodies, "") == {"license": [2, 1]}
+    assert _kinds_per_request(fake.bodies, "") == {"license": [3]}
 
 
 def test_legacy_record_without_any_product_code_is_rejected(kit: Any) -> None:

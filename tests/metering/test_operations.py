@@ -328,3 +328,12 @@ def test_a_short_echoed_token_is_masked_where_it_stands_and_nowhere_else(kit: An
         with pytest.raises(InvalidTokenError) as caught:
             metering.resolve_customer("ab")
     assert caught.value.message == "Registration token '***' (2 chars) is invalid: a bad format"
+
+
+@pytest.mark.parametrize("rate", [5e-324, 1e-9, 0.0009])
+def test_a_pace_too_slow_for_the_pacer_is_an_input_error(rate: float) -> None:
+    """A rate of 5e-324 used to raise ZeroDivisionError (found by the bad-input fuzz)."""
+    with pytest.raises(InvalidInputError) as caught:
+        MeteringClient(region_name="us-east-1", max_requests_per_second=rate)
+    assert caught.value.rule == "a number from 0.001 up"
+    assert MeteringClient(region_name="us-east-1", max_requests_per_second=0.001)

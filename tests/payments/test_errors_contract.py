@@ -29,6 +29,7 @@ from agentcore_billing import (
     UnauthorizedError,
     X402Payment,
 )
+from agentcore_billing._core.errors import ClientTokenConflictError
 
 SESSION_ID = "payment-session-abcdefghij12345"
 INSTRUMENT_ID = "payment-instrument-abcdefghij12345"
@@ -145,7 +146,10 @@ def test_documented_error_maps_to_its_class(make_payments, stubber, operation, c
     with pytest.raises(ServiceError) as caught:
         call(payments)
     error = caught.value
-    assert type(error) is EXPECTED_CLASS[code]
+    expected = EXPECTED_CLASS[code]
+    if code == "ConflictException" and operation in TOKENED:  # a token reuse
+        expected = ClientTokenConflictError
+    assert type(error) is expected and isinstance(error, EXPECTED_CLASS[code])
     assert (error.operation, error.code, error.http_status) == (operation, code, status)
     assert error.request_id == f"req-{operation}"
     assert error.message == f"{code} happened"

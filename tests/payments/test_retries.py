@@ -257,8 +257,13 @@ def test_persistent_transport_errors_leave_the_outcome_unknown(own_client_paymen
     assert len(network.bodies) == 4 and clock.sleeps == [0.5, 1.0, 2.0]
     assert "replay" in str(error)
 
-    # Replaying with the error's token sends the very same token.
+    # Replaying with the error's token sends the very same token (and, the answer being
+    # older than the replay, reads the session back once to be sure it still exists).
+    read_back = FlakyNetwork([], 200, {"paymentSession": ISO_SESSION}).attach(
+        own_client_payments.client, "GetPaymentSession"
+    )
     session = _create_session(own_client_payments, client_token=error.client_token)
+    assert len(read_back.bodies) == 1
     assert network.bodies[-1]["clientToken"] == error.client_token == session.client_token
 
 
