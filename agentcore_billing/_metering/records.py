@@ -83,9 +83,12 @@ def decimal_quantity_text(value: Decimal, *, field: str = "quantity") -> str:
     # Check the magnitude before expanding: Decimal("1E+200000000") would otherwise
     # become a 200-million-digit string (seconds, hundreds of MB, and in the message).
     if value and (value.adjusted() > 9 or _last_digit_exponent(value) < -6):
+        hint = ""
+        if value.adjusted() <= 9:
+            hint = "; round it first, e.g. agentcore_billing.quantize_quantity(value)"
         raise ValueError(
             f"{field} must match {DECIMAL_QUANTITY.pattern} (at most 10 integer digits "
-            f"and 6 decimals, no exponent), got {_brief(value)}"
+            f"and 6 decimals, no exponent), got {_brief(value)}{hint}"
         )
     text = canonical_decimal(value)
     if "." in text and len(text.partition(".")[2]) > 6:
