@@ -23,6 +23,8 @@ The tree::
         ├── ConflictError, ResourceNotFoundError, ServiceQuotaExceededError
         ├── IdempotencyError                    a client token reused with other parameters
         │   └── ClientTokenConflictError        Payments' ConflictException (also ConflictError)
+        ├── control plane: ResourceLimitExceededError, DecryptionFailureError,
+        │   EncryptionFailureError
         └── metering: TimestampOutOfBoundsError, InvalidProductCodeError,
             InvalidUsageDimensionError, InvalidTagError, InvalidUsageAllocationsError,
             InvalidCustomerIdentifierError, InvalidLicenseError, DisabledApiError,
@@ -240,6 +242,12 @@ class ResourceNotReadyError(AgentCoreBillingError):
         text = f"resource is {status}, not READY"
         super().__init__(f"{text}: {reason}" if reason else text)
 
+    @property
+    def authorization_url(self) -> str | None:
+        """A QUICK_CREATE connector's consent URL (PENDING_AUTHENTICATION), else ``None``."""
+        url = getattr(self.resource, "authorization_url", None)
+        return url if isinstance(url, str) else None
+
 
 class LateEventError(AgentCoreBillingError, ValueError):
     """A usage event arrived for an hour the ledger has already sealed (``late_events="reject"``).
@@ -416,6 +424,18 @@ class ServiceQuotaExceededError(ServiceError):
     """ServiceQuotaExceededException (HTTP 402): a quota or spend limit would be exceeded."""
 
 
+class ResourceLimitExceededError(ServiceError):
+    """ResourceLimitExceededException: a control-plane resource limit is reached."""
+
+
+class DecryptionFailureError(ServiceError):
+    """DecryptionFailure: the service could not decrypt a credential provider's secret."""
+
+
+class EncryptionFailureError(ServiceError):
+    """EncryptionFailure: the service could not encrypt a credential provider's secret."""
+
+
 class TimestampOutOfBoundsError(ServiceError):
     """TimestampOutOfBoundsException: a record's time is outside the accepted window."""
 
@@ -527,6 +547,9 @@ ERROR_CLASSES: dict[str, type[ServiceError]] = {
     "ConflictException": ConflictError,
     "ResourceNotFoundException": ResourceNotFoundError,
     "ServiceQuotaExceededException": ServiceQuotaExceededError,
+    "ResourceLimitExceededException": ResourceLimitExceededError,
+    "DecryptionFailure": DecryptionFailureError,
+    "EncryptionFailure": EncryptionFailureError,
     "TimestampOutOfBoundsException": TimestampOutOfBoundsError,
     "InvalidProductCodeException": InvalidProductCodeError,
     "InvalidUsageDimensionException": InvalidUsageDimensionError,
@@ -545,7 +568,7 @@ ERROR_CLASSES: dict[str, type[ServiceError]] = {
     "InvalidTokenException": InvalidTokenError,
     "ExpiredTokenException": ExpiredTokenError,
 }
-"""Service error code -> exception class, for both wrapped services."""
+"""Service error code -> exception class, for every wrapped service."""
 
 # Codes botocore's own standard retry mode treats as throttling or transient.
 _THROTTLING_CODES = frozenset(

@@ -60,9 +60,10 @@ def _register() -> None:
     from ._emulator import emulator
     from ._ledger import ledger
     from ._meter import meter
+    from ._payment_managers import payment_managers
     from ._sessions import sessions
 
-    for command in (demo, emulator, ledger, meter, resolve_customer, sessions):
+    for command in (demo, emulator, ledger, meter, payment_managers, resolve_customer, sessions):
         cli.add_command(command)
 
 

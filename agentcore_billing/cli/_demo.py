@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.rule import Rule
 from rich.text import Text
 
+from ._demo_control import run_provisioning
 from ._demo_ledger import run_ledger
 from ._demo_metering import DEMO_QUOTAS, run_metering
 from ._demo_pay402 import run_pay402
@@ -36,6 +37,8 @@ DEMO_NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 HELP = """Tour the library end to end against an embedded emulator (no AWS account).
 
 \b
+0. From nothing to a READY payment manager: credential provider, manager
+   and Coinbase CDP connector, each waited on (the control plane).
 1. An agent pays within a budget: a $1.00 payment session, x402 and MPP
    payments until the budget refuses one (nothing is charged), what is left;
    then a seller's HTTP 402 (x402 v2 and MPP offers) paid in one pay_for call.
@@ -60,6 +63,8 @@ class Demo:
     console: Console
     quiet: bool
     results: dict[str, Any] = field(default_factory=dict)
+    payment_manager_arn: str = ""
+    """The manager step 0 provisioned; the payments step pays through it."""
 
     def say(self, *renderables: Any) -> None:
         """Print a line (text is literal) or a table of the story; nothing with --json."""
@@ -112,6 +117,7 @@ def demo(ctx: click.Context, records: int, seed: int) -> None:
             quiet=settings.json,
         )
         _intro(tour, records)
+        run_provisioning(tour)
         run_payments(tour)
         run_pay402(tour)
         run_signup(tour)

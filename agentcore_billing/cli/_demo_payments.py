@@ -90,7 +90,7 @@ def _client(tour: Demo) -> PaymentsClient:
     from agentcore_billing import PaymentsClient, RetryPolicy
 
     return PaymentsClient(
-        tour.data.payment_manager_arn,
+        tour.payment_manager_arn or tour.data.payment_manager_arn,
         session=tour.session(),
         endpoint_url=tour.emulator.endpoint_url,
         user_id=tour.data.user_id,

@@ -134,7 +134,7 @@ def emulator(
         ]
         known = [*demo.customers, *known]
     info["customers"] = [_customer_info(c) for c in known]
-    with _sigterm_as_interrupt():
+    with _stop_signals_as_interrupt():
         try:
             emu.serve_forever(lambda running: _ready(running, info, json_output=settings.json))
         except KeyboardInterrupt:
@@ -142,21 +142,28 @@ def emulator(
 
 
 @contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """Stop as cleanly on SIGTERM (``kill``, a container stop) as on Ctrl-C."""
+def _stop_signals_as_interrupt() -> Iterator[None]:
+    """Stop as cleanly on SIGTERM (``kill``, a container stop) as on Ctrl-C.
+
+    SIGINT gets an explicit handler too: a process started from a non-interactive
+    shell's background job inherits SIGINT as ignored, and Python then installs no
+    KeyboardInterrupt handler, so ``kill -INT`` would not stop the emulator.
+    """
 
     def interrupt(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
+    stops = (signal.SIGINT, signal.SIGTERM)
     try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
+        previous = [signal.signal(stop, interrupt) for stop in stops]
     except ValueError:  # not the main thread: leave signals alone
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for stop, handler in zip(stops, previous, strict=True):
+            signal.signal(stop, handler)
 
 
 def _customer_info(customer: Customer) -> dict[str, Any]:

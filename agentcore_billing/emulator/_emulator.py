@@ -12,6 +12,7 @@ from typing import Any
 
 from agentcore_billing._core.clock import Clock, Monotonic, Sleep, monotonic, real_sleep, utc_now
 
+from ._control_routes import ControlPlaneView
 from ._customers import Customer, Product
 from ._demo import DemoData, seed_demo
 from ._engine import Engine, RawRequest
@@ -328,6 +329,11 @@ class Emulator:
     def seller_requests(self) -> tuple[SellerRequest, ...]:
         """Every request the paid resources received, in order."""
         return tuple(self._seller.requests)
+
+    @property
+    def control_plane(self) -> ControlPlaneView:
+        """The payments control plane: fault injection, OAuth consent, inspection."""
+        return ControlPlaneView(self._engine)
 
     @property
     def demo(self) -> DemoData | None:

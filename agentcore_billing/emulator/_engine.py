@@ -16,12 +16,14 @@ from typing import Any
 from agentcore_billing._core.clock import Clock, Monotonic, Sleep
 
 from ._context import CallContext, IdSource
+from ._control import ControlPlane
+from ._control_routes import path_params
 from ._customers import Directory
 from ._errors import EmulatedError, validation_error
 from ._faults import FaultConfig, FaultInjector, FaultKind
 from ._metering import MeteringBackend
 from ._metering_rules import violation_error
-from ._models import METERING, PAYMENTS, OperationSpec, catalog
+from ._models import CONTROL, METERING, PAYMENTS, OperationSpec, catalog
 from ._payments import PaymentsBackend
 from ._protocol import (
     HttpResponse,
@@ -42,7 +44,11 @@ REQUEST_LOG_LIMIT = 20_000
 """The request log keeps the latest this many requests (a long-running emulator's
 memory stays bounded); ``counts`` keeps counting all of them."""
 
-_INTERNAL_ERROR = {PAYMENTS: "InternalServerException", METERING: "InternalServiceErrorException"}
+_INTERNAL_ERROR = {
+    PAYMENTS: "InternalServerException",
+    METERING: "InternalServiceErrorException",
+    CONTROL: "InternalServerException",
+}
 _UNKNOWN = "UnknownOperation"
 
 
@@ -65,9 +71,12 @@ class _Result:
 
 def _parse(spec: OperationSpec, raw: RawRequest) -> tuple[dict[str, Any], RequestParseError | None]:
     try:
-        return parse_params(spec.model.input_shape, raw.headers, raw.body), None
+        params = parse_params(spec.model.input_shape, raw.headers, raw.body)
     except RequestParseError as err:
         return {}, err
+    if spec.route is not None:
+        params.update(path_params(spec.route, raw.path, spec.model.input_shape))
+    return params, None
 
 
 class Engine:
@@ -98,6 +107,7 @@ class Engine:
         self.directory = Directory()
         self.payments = PaymentsBackend()
         self.metering = MeteringBackend(self.directory)
+        self.control = ControlPlane()
         self.requests: deque[RequestRecord] = deque(maxlen=REQUEST_LOG_LIMIT)
         self._sequence = 0
         self.counts: Counter[tuple[str, str]] = Counter()
@@ -173,7 +183,11 @@ class Engine:
         try:
             self._check_request(spec, params, parse_error, raw)
             with self.lock:
-                backend = self.payments if spec.service == PAYMENTS else self.metering
+                backend: PaymentsBackend | MeteringBackend | ControlPlane = self.control
+                if spec.service == PAYMENTS:
+                    backend = self.payments
+                elif spec.service == METERING:
+                    backend = self.metering
                 output = backend.handle(spec.name, params, self.context(spec, raw.headers))
         except EmulatedError as err:
             return self._error(spec, err, request_id)
@@ -195,7 +209,7 @@ class Engine:
         raw: RawRequest,
     ) -> None:
         if parse_error is not None:
-            if spec.service == PAYMENTS:
+            if spec.service != METERING:
                 raise validation_error(str(parse_error), reason="CannotParse")
             raise EmulatedError("SerializationException", str(parse_error))
         if spec.service == METERING and len(raw.body) >= MAX_METERING_BODY:
@@ -288,6 +302,7 @@ class Engine:
                 self.directory.unredeem_tokens()
             self.payments = PaymentsBackend()
             self.metering = MeteringBackend(self.directory)
+            self.control = ControlPlane(settle_seconds=self.control.settle_seconds)
             self.requests.clear()
             self._sequence = 0
             self.counts.clear()

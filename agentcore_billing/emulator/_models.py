@@ -8,6 +8,7 @@ service definitions the clients themselves use.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -20,6 +21,9 @@ PAYMENTS = "bedrock-agentcore"
 
 METERING = "meteringmarketplace"
 """botocore name of AWS Marketplace Metering (JSON 1.1)."""
+
+CONTROL = "bedrock-agentcore-control"
+"""botocore name of the AgentCore control plane (REST-JSON, path parameters)."""
 
 PAYMENT_OPERATIONS: tuple[str, ...] = (
     "CreatePaymentInstrument",
@@ -40,7 +44,25 @@ METERING_OPERATIONS: tuple[str, ...] = (
     "RegisterUsage",
     "ResolveCustomer",
 )
-ALL_OPERATIONS: tuple[str, ...] = PAYMENT_OPERATIONS + METERING_OPERATIONS
+CONTROL_OPERATIONS: tuple[str, ...] = (
+    "CreatePaymentConnector",
+    "CreatePaymentCredentialProvider",
+    "CreatePaymentManager",
+    "DeletePaymentConnector",
+    "DeletePaymentCredentialProvider",
+    "DeletePaymentManager",
+    "GetPaymentConnector",
+    "GetPaymentCredentialProvider",
+    "GetPaymentManager",
+    "ListPaymentConnectors",
+    "ListPaymentCredentialProviders",
+    "ListPaymentManagers",
+    "RotatePaymentConnectorCredentials",
+    "UpdatePaymentConnector",
+    "UpdatePaymentCredentialProvider",
+    "UpdatePaymentManager",
+)
+ALL_OPERATIONS: tuple[str, ...] = PAYMENT_OPERATIONS + METERING_OPERATIONS + CONTROL_OPERATIONS
 
 Protocol = Literal["rest-json", "json"]
 
@@ -59,6 +81,7 @@ class OperationSpec:
     protocol: Protocol
     model: OperationModel
     success_status: int
+    route: re.Pattern[str] | None = None
 
 
 @functools.cache
@@ -76,6 +99,7 @@ class Catalog:
         self.by_path: dict[str, OperationSpec] = {}
         self.by_target: dict[str, OperationSpec] = {}
         self.by_name: dict[str, OperationSpec] = {}
+        self.routes: list[tuple[str, OperationSpec]] = []
         for name in PAYMENT_OPERATIONS:
             model = payments.operation_model(name)
             spec = OperationSpec(
@@ -88,15 +112,33 @@ class Catalog:
             spec = OperationSpec(name, METERING, "json", metering.operation_model(name), 200)
             self.by_target[f"{prefix}.{name}"] = spec
             self.by_name[name] = spec
+        self._add_control_routes()
+
+    def _add_control_routes(self) -> None:
+        from ._control_routes import route_pattern
+
+        control = load_service_model(CONTROL)
+        for name in CONTROL_OPERATIONS:
+            model = control.operation_model(name)
+            status = int(model.http.get("responseCode", 200))
+            route = route_pattern(model.http["requestUri"])
+            spec = OperationSpec(name, CONTROL, "rest-json", model, status, route)
+            self.routes.append((model.http["method"], spec))
+            self.by_name[name] = spec
 
     def resolve(self, method: str, path: str, headers: Mapping[str, str]) -> OperationSpec | None:
         """Return the operation a raw HTTP request addresses, if any."""
-        if method != "POST":
-            return None
+        bare = path.split("?", 1)[0]
         target = headers.get("x-amz-target")
-        if target is not None:
+        if method == "POST" and target is not None:
             return self.by_target.get(target) if path in ("/", "") else None
-        return self.by_path.get(path.split("?", 1)[0])
+        found = self.by_path.get(bare) if method == "POST" else None
+        if found is not None:
+            return found
+        for verb, spec in self.routes:
+            if verb == method and spec.route is not None and spec.route.fullmatch(bare):
+                return spec
+        return None
 
     def error_status(self, service: str, code: str) -> int:
         """HTTP status the real service uses for the error ``code``."""
@@ -104,7 +146,7 @@ class Catalog:
             return _EXTRA_STATUS[code]
         if service == METERING:
             return 500 if code in _METERING_SERVER_FAULTS else 400
-        model = load_service_model(PAYMENTS)
+        model = load_service_model(service)
         if code in model.shape_names:
             error = model.shape_for(code).metadata.get("error", {})
             return int(error.get("httpStatusCode", 400))

@@ -89,7 +89,10 @@ def pattern_matches(pattern: str, value: str) -> bool:
 
 @functools.cache
 def _compile(pattern: str) -> tuple[re.Pattern[str], bool]:
-    return re.compile(pattern), pattern.startswith("^") or pattern.endswith("$")
+    # Python's re has no Unicode property classes; \p{C} (the control plane's
+    # descriptions) is spelled as the control ranges it stands for here.
+    translated = pattern.replace(r"\p{C}", r"\x00-\x1f\x7f-\x9f")
+    return re.compile(translated), pattern.startswith("^") or pattern.endswith("$")
 
 
 def _show(shape: Shape, value: Any) -> str:

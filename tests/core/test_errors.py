@@ -1,4 +1,4 @@
-"""Error mapping: every documented code of both services, by code, never by message."""
+"""Error mapping: every documented code of every service, by code, never by message."""
 
 from __future__ import annotations
 
@@ -33,6 +33,11 @@ def _documented_codes() -> set[tuple[str, str]]:
     for name in PAYMENT_OPERATIONS:
         for shape in payments.operation_model(name).error_shapes:
             pairs.add((name, shape.name))
+    control = session.get_service_model("bedrock-agentcore-control")
+    for name in control.operation_names:
+        if "Payment" in name:
+            for shape in control.operation_model(name).error_shapes:
+                pairs.add((name, shape.name))
     metering = session.get_service_model("meteringmarketplace")
     for name in metering.operation_names:
         for shape in metering.operation_model(name).error_shapes:
