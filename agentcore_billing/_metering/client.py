@@ -9,22 +9,29 @@ once (see :mod:`.plan` and :mod:`.send` for the rules).
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from agentcore_billing._core.clock import Clock, Monotonic, Sleep
-from agentcore_billing._core.engine import Reply
-from agentcore_billing._core.errors import ExpiredTokenError, InvalidInputError, ServiceError
+from agentcore_billing._core.engine import Invoker, Reply
+from agentcore_billing._core.errors import (
+    ExpiredTokenError,
+    InvalidInputError,
+    MeteringAborted,
+    ServiceError,
+)
 from agentcore_billing._core.facade import FacadeBase
 from agentcore_billing._core.models import mask_secret
-from agentcore_billing._core.retry import RetryPolicy
+from agentcore_billing._core.retry import Retrier, RetryPolicy
 from agentcore_billing._core.validation import checked
 
-from .batch import stream_results
-from .pacing import Pacer
-from .plan import ChunkPlanner
+from .batch import BatchRun, OnResult, Settings
+from .dispatch import Job
+from .gate import Gate, GatedPacer, gated_sleep
+from .pacing import Pacer, shared_pacer
+from .plan import Admitter
 from .records import (
     MeterUsageInput,
     UsageAllocation,
@@ -39,7 +46,7 @@ from .results import (
     ResolvedCustomer,
     UsageRecordResult,
 )
-from .send import RequestRunner
+from .send import Sent, send_request
 from .window import METER_USAGE_MAX_AGE, TimeWindow
 
 if TYPE_CHECKING:
@@ -51,6 +58,9 @@ REGISTER_USAGE_RATE = 5.0
 """RegisterUsage's quota, in requests per second (the others allow 10)."""
 
 DEFAULT_CHUNK_SIZE = 500
+
+BREAKER_THRESHOLD = 3
+"""Requests failing in a row (throttling, 5xx, transport) after which a batch stops sending."""
 
 
 class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
@@ -80,7 +90,10 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
         monotonic: elapsed-time source (injected in tests).
         clock: UTC wall clock for the time window (injected in tests).
         rng: random source for back-off jitter (injected in tests).
-        chunk_size: records read and settled per pass of the streaming batch.
+        chunk_size: the most records a streaming batch holds unanswered at once (its
+            read-ahead; memory stays bounded by it).
+        batch_deadline: seconds a batch call may spend sending; past it, every record
+            not yet answered is reported UNPROCESSED at once (``None``: no limit).
 
     Example:
         >>> metering = MeteringClient(region_name="us-east-1", product_code="prod-abc123",
@@ -109,6 +122,7 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
         clock: Clock | None = None,
         rng: random.Random | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
+        batch_deadline: float | None = None,
     ) -> None:
         super().__init__(
             client=client,
@@ -129,44 +143,80 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
         if window is not None and not isinstance(window, TimeWindow):
             raise InvalidInputError("window", "must be a TimeWindow or None", type(window).__name__)
         self.window = window or TimeWindow()
+        self.batch_deadline = _optional_seconds("batch_deadline", batch_deadline)
         self._rng = rng
-        self._pacers = {
-            operation: Pacer(rate, monotonic=self._retrier.monotonic, sleep=self._retrier.sleep)
-            for operation, rate in (
-                ("BatchMeterUsage", self.max_requests_per_second),
-                ("MeterUsage", self.max_requests_per_second),
-                ("ResolveCustomer", self.max_requests_per_second),
-                ("RegisterUsage", min(REGISTER_USAGE_RATE, self.max_requests_per_second)),
-            )
+        self._sleep = sleep
+        self._own_time = sleep is not None or monotonic is not None
+        self._rates = {
+            "BatchMeterUsage": self.max_requests_per_second,
+            "MeterUsage": self.max_requests_per_second,
+            "ResolveCustomer": self.max_requests_per_second,
+            "RegisterUsage": min(REGISTER_USAGE_RATE, self.max_requests_per_second),
         }
+        self._pacers: dict[str, Pacer] = {}
+
+    def _pacer(self, operation: str) -> Pacer:
+        """The pacer of ``operation``: shared by every client of this account and Region
+        in the process (private when time is injected, as in tests)."""
+        pacer = self._pacers.get(operation)
+        if pacer is None:
+            rate = self._rates[operation]
+            if self._own_time:
+                pacer = Pacer(rate, monotonic=self._retrier.monotonic, sleep=self._retrier.sleep)
+            else:
+                pacer = shared_pacer((operation, *_account_of(self.client)), rate)
+            self._pacers[operation] = pacer
+        return pacer
 
     def batch_meter_usage(
-        self, records: Iterable[RecordT_co], *, product_code: str | None = None
+        self,
+        records: Iterable[RecordT_co],
+        *,
+        product_code: str | None = None,
+        on_result: Callable[[UsageRecordResult[RecordT_co]], object] | None = None,
     ) -> BatchMeterReport[RecordT_co]:
         """Meter any number of usage records; every record gets exactly one result.
 
         Collects :meth:`iter_batch_meter_usage` into a report (results in input order).
 
+        Raises:
+            MeteringAborted: a failure no record caused; ``.report`` holds every record
+                read, answered ones with their outcomes, the rest UNPROCESSED.
+
         Example:
             >>> report = metering.batch_meter_usage(records)  # doctest: +SKIP
             >>> report.counts, report.ok                       # doctest: +SKIP
         """
-        return BatchMeterReport(
-            results=list(self.iter_batch_meter_usage(records, product_code=product_code))
-        )
+        collected: list[UsageRecordResult[RecordT_co]] = []
+        try:
+            for result in self.iter_batch_meter_usage(
+                records, product_code=product_code, on_result=on_result
+            ):
+                collected.append(result)
+        except MeteringAborted as err:
+            rest = err.report.results if err.report is not None else []
+            err.report = BatchMeterReport(results=collected + rest)
+            raise
+        return BatchMeterReport(results=collected)
 
     def iter_batch_meter_usage(
-        self, records: Iterable[RecordT_co], *, product_code: str | None = None
-    ) -> Iterator[UsageRecordResult[RecordT_co]]:
+        self,
+        records: Iterable[RecordT_co],
+        *,
+        product_code: str | None = None,
+        on_result: Callable[[UsageRecordResult[RecordT_co]], object] | None = None,
+    ) -> Generator[UsageRecordResult[RecordT_co], None, None]:
         """Stream results in input order while reading ``records`` lazily.
 
-        ``records`` may be any iterable (a generator of millions works): it is read
-        ``chunk_size`` at a time, and each chunk's results are yielded before the next
-        is read (with ``max_workers`` above 1, once a chunk has needed several
-        requests, one chunk is read and sent ahead so the workers stay busy).
+        ``records`` may be any iterable (a generator of millions works): at most
+        ``chunk_size`` records are held unanswered at once, and results are yielded in
+        input order as answers arrive. ``on_result(result)`` is called once per record
+        the moment its outcome is final (from the calling thread, never two at once).
         Records may be :class:`UsageRecord` objects or dicts of its fields; one that
-        fails validation is REJECTED with the reason, never raised or dropped.
-        Exact duplicates in a chunk are sent once and share one outcome.
+        fails validation is REJECTED with the reason, never raised or dropped. A true
+        repeat (identical, timestamp included) is sent once and shares the first one's
+        outcome; another record for the same customer, dimension and hour is REJECTED
+        as a same-hour conflict before sending.
 
         ``product_code`` (else the client's) goes with legacy records. It also says
         the call's new-integration (LicenseArn) records are all of that product, so
@@ -174,9 +224,16 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
         with no product code on the call or the client, each license gets requests of
         its own.
 
+        On an interruption (KeyboardInterrupt, an exception from the input, the consumer
+        or ``on_result``, closing the iterator) sending stops at once; answers of
+        requests already on the wire go to ``on_result``, then the interruption
+        propagates unchanged. No library thread sends afterwards.
+
         Raises:
             InvalidInputError: ``records`` is not an iterable of records, or
                 ``product_code`` is malformed (before anything is read or sent).
+            MeteringAborted: a failure no record caused (credentials, access denied, an
+                unmapped botocore error); ``.report`` holds the records not yet yielded.
 
         Example:
             >>> for result in metering.iter_batch_meter_usage(records):  # doctest: +SKIP
@@ -188,17 +245,56 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
             raise InvalidInputError(
                 "records", "must be an iterable of UsageRecord or dicts", type(records).__name__
             )
+        if on_result is not None and not callable(on_result):
+            raise InvalidInputError(
+                "on_result", "must be callable or None", type(on_result).__name__
+            )
         code = self.product_code if product_code is None else check_product_code(product_code)
-        runner = RequestRunner(self._invoker, self._pacers["BatchMeterUsage"], rng=self._rng)
-        results = stream_results(
-            records,
-            planner=ChunkPlanner(window=self.window, product_code=code, licensed_product_code=code),
-            runner=runner,
-            clock=self._clock,
-            max_workers=self.max_workers,
-            chunk_size=self.chunk_size,
+        admitter = Admitter(window=self.window, product_code=code, licensed_product_code=code)
+        run = self._run_batch(records, admitter, cast("OnResult | None", on_result))
+        results = run.results()  # each result holds its input: typed as the caller's records
+        return cast("Generator[UsageRecordResult[RecordT_co], None, None]", results)
+
+    def _run_batch(
+        self, records: Iterable[object], admitter: Admitter, on_result: OnResult | None
+    ) -> BatchRun:
+        gate = Gate()
+        policy = self._retrier.policy
+        retrier = Retrier(
+            policy,
+            sleep=gated_sleep(gate, self._sleep),
+            monotonic=self._retrier.monotonic,
+            rng=self._rng,
         )
-        return cast("Iterator[UsageRecordResult[RecordT_co]]", results)  # each holds its input
+        invoker = Invoker(self._lazy, retrier)
+        pacer = GatedPacer(self._pacer("BatchMeterUsage"), gate, self._sleep)
+
+        def send(job: Job) -> Sent:
+            return send_request(invoker, pacer, job.group, job.batch)
+
+        def backoff(rounds: int) -> float:
+            draw = self._rng.random() if self._rng is not None else None
+            return policy.backoff(rounds, jitter_draw=draw)
+
+        settings = Settings(
+            window=self.chunk_size,
+            max_workers=self.max_workers,
+            policy=policy,
+            breaker=BREAKER_THRESHOLD,
+            deadline=self.batch_deadline,
+        )
+        return BatchRun(
+            records,
+            admitter=admitter,
+            send=send,
+            gate=gate,
+            settings=settings,
+            clock=self._clock,
+            monotonic=self._retrier.monotonic,
+            sleep=self._retrier.sleep,
+            backoff=backoff,
+            on_result=on_result,
+        )
 
     def meter_usage(
         self,
@@ -319,7 +415,7 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
             operation,
             params,
             client_token=client_token,
-            pacer=self._pacers[operation],
+            pacer=self._pacer(operation),
             secrets=secrets,
             already_done=already_done,
         )
@@ -352,6 +448,24 @@ def _positive_rate(value: object) -> float:
     if not MIN_REQUESTS_PER_SECOND <= rate < float("inf"):
         raise InvalidInputError("max_requests_per_second", rule, repr(value))
     return rate
+
+
+def _optional_seconds(name: str, value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidInputError(name, "a positive number of seconds or None", repr(value))
+    if not 0 < float(value) < float("inf"):
+        raise InvalidInputError(name, "a positive number of seconds or None", repr(value))
+    return float(value)
+
+
+def _account_of(client: Any) -> tuple[object, ...]:
+    """Region, endpoint and access key id: what one request quota is counted against."""
+    signer = getattr(client, "_request_signer", None)
+    credentials = getattr(signer, "_credentials", None)
+    access_key = getattr(credentials, "access_key", None)
+    return (client.meta.region_name, client.meta.endpoint_url, access_key)
 
 
 def _public_key_version(value: object) -> int:

@@ -193,3 +193,25 @@ class Pacer:
 
 def _default_monotonic() -> float:
     return monotonic()
+
+
+_SHARED: dict[tuple[object, ...], Pacer] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_pacer(key: tuple[object, ...], rate: float) -> Pacer:
+    """The process-wide pacer of ``key`` (an operation, account and Region), made once.
+
+    Clients of one account and Region in one process share their quota, so they share
+    one pacer: eight clients pacing on their own would send eight times the quota.
+
+    Example:
+        >>> shared_pacer(("Op", "doc"), 10.0) is shared_pacer(("Op", "doc"), 10.0)
+        True
+    """
+    with _SHARED_LOCK:
+        full = (*key, rate)
+        pacer = _SHARED.get(full)
+        if pacer is None:
+            pacer = _SHARED[full] = Pacer(rate)
+        return pacer

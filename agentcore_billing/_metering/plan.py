@@ -1,36 +1,35 @@
-"""Turning one chunk of input into BatchMeterUsage requests, and the answers back into results.
+"""Admitting input records one at a time, and the same-hour book that keeps outcomes honest.
 
 For each input item, in order:
 
 1. Validate it into a :class:`UsageRecord` (dicts are validated; anything that fails is
    ``REJECTED`` with the field and rule as the reason).
-2. Check its timestamp against the :class:`TimeWindow`.
+2. Check its timestamp against the :class:`TimeWindow` (future timestamps are refused,
+   as the service refuses them). A record within a few minutes of either edge of the
+   window is *suspect*: it is packed only with other suspects, so if the service's clock
+   disagrees with ours, bisection runs among the suspects and not among good records.
 3. Find its group: legacy records go with the request ``ProductCode`` (the call's, else
    the client's; none at all is a rejection); new-integration records go without one.
    A LicenseArn does not spell out its product, so new-integration records share
    requests only when the call names their product (the call's ``product_code``: used
-   for grouping, never sent with them). Otherwise each license is its own group, which
-   is always safe but packs fewer records a request. The client's default product code
-   is not used for this: it often names a legacy product, and grouping other products'
-   licenses under it would mix products in one request.
+   for grouping, never sent with them). Otherwise each license is its own group.
 4. Refuse a record too large to fit in any request.
-5. Within the chunk, an exact duplicate (same wire content, same group) is sent once and
-   reported with the first copy's outcome; a record for the same customer, dimension and
-   hour as an earlier one but with a different quantity is ``REJECTED`` as conflicting
-   (the service would answer DuplicateRecord and bill only the first). Across chunks the
-   service's own DuplicateRecord answer reports such conflicts.
-
-Each group is then packed, in input order, into requests of at most 25 records and less
-than 1 MB.
+5. Check it against the :class:`HourBook`, the bounded memory of the first record seen
+   for each customer, dimension and hour of this call: a true repeat (identical wire
+   content, timestamp included) is not sent again and shares the first one's outcome;
+   any other record for that hour is refused as a same-hour conflict, whether its
+   quantity differs (the service would answer DuplicateRecord) or not (the service
+   would answer Success with the first record's id and bill only the first).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -41,13 +40,18 @@ from .packing import (
     MAX_REQUEST_BYTES,
     PLAIN_RECORD_MAX_BYTES,
     GroupKey,
-    pack,
     request_overhead,
     wire_json,
 )
 from .records import UsageRecord
-from .results import InputRecord, MeteringOutcome, UsageRecordResult
-from .window import TimeWindow
+from .results import MeteringOutcome
+from .window import BATCH_MAX_AGE, TimeWindow
+
+SUSPECT_MARGIN = timedelta(minutes=2)
+"""Records this close to an edge of the time window are packed apart (see step 2)."""
+
+MAX_REASON = 2000
+"""The longest reason a result carries; longer text is cut (input-driven sizes stay bounded)."""
 
 
 @dataclass(frozen=True)
@@ -57,15 +61,23 @@ class Settled:
     outcome: MeteringOutcome
     metering_record_id: str | None = None
     reason: str | None = None
+    maybe_billed: bool = False
 
 
-@dataclass
+@dataclass(eq=False)
 class Entry:
     """One admitted record on its way to the service; ``wire`` is sent as is on every try."""
 
     index: int
     wire: dict[str, Any]
     group: GroupKey
+    suspect: bool = False
+    rounds: int = 0
+    """How many times it came back unprocessed."""
+    started: float | None = None
+    """When it first came back unprocessed (resends stop at the retry deadline)."""
+    unanswered: bool = False
+    """Whether an attempt that carried it went without an answer (it may be billed)."""
     _text: str | None = field(default=None, repr=False)
 
     @property
@@ -82,43 +94,15 @@ class Entry:
 
     @property
     def key(self) -> Hashable:
-        """Equal for two entries exactly when their wire content is equal.
-
-        A record without allocations is keyed on its wire values (cheaper than JSON);
-        datetimes compare by instant, as their epoch seconds on the wire do.
-        """
+        """Equal for two entries exactly when their wire content is equal."""
         if "UsageAllocations" in self.wire:
             return self.text
         return tuple(self.wire.items())
 
-
-Request = tuple[GroupKey, list[Entry]]
-
-
-@dataclass
-class ChunkPlan:
-    """What to send for one chunk and what was already decided locally."""
-
-    inputs: list[tuple[int, object]]
-    finals: dict[int, Settled] = field(default_factory=dict)
-    copies: dict[int, int] = field(default_factory=dict)
-    requests: list[Request] = field(default_factory=list)
-
-    def results(self, answers: Mapping[int, Settled]) -> Iterator[UsageRecordResult]:
-        """One result per input, in input order, from local decisions and ``answers``."""
-        for index, item in self.inputs:
-            source = self.copies.get(index, index)
-            final = self.finals.get(source) or answers.get(source) or _NO_ANSWER
-            yield UsageRecordResult(
-                record=cast(InputRecord, item),  # garbage from untyped callers is REJECTED
-                outcome=final.outcome,
-                metering_record_id=final.metering_record_id,
-                reason=final.reason,
-                index=index,
-            )
-
-
-_NO_ANSWER = Settled(MeteringOutcome.UNPROCESSED, reason="no answer was recorded for this record")
+    @property
+    def lane(self) -> tuple[GroupKey, bool]:
+        """Entries of one lane may share a request."""
+        return self.group, self.suspect
 
 
 def product_group(product_code: str) -> GroupKey:
@@ -132,17 +116,27 @@ def request_product_code(group: GroupKey) -> str | None:
     return value if kind == "product" else None
 
 
-class ChunkPlanner:
-    """Validates, deduplicates, groups and packs one chunk at a time.
+def short_text(text: str, limit: int = MAX_REASON) -> str:
+    """``text`` cut to ``limit`` characters (with ``...``).
+
+    Example:
+        >>> short_text("abcdef", 5)
+        'ab...'
+    """
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class Admitter:
+    """Validates one input item into an :class:`Entry`, or says why it is refused.
 
     Example:
         >>> from datetime import datetime, timezone
         >>> now = datetime(2026, 11, 23, 10, 30, tzinfo=timezone.utc)
-        >>> planner = ChunkPlanner(window=TimeWindow(), product_code="prod-1")
-        >>> plan = planner.plan([(0, {"timestamp": now, "dimension": "d", "quantity": 1,
-        ...                          "customer_identifier": "c"}), (1, "junk")], now=now)
-        >>> len(plan.requests), plan.finals[1].outcome
-        (1, <MeteringOutcome.REJECTED: 'Rejected'>)
+        >>> admit = Admitter(window=TimeWindow(), product_code="prod-1")
+        >>> entry, record, _ = admit(0, {"timestamp": now.replace(minute=0), "dimension": "d",
+        ...                              "quantity": 1, "customer_identifier": "c"}, now)
+        >>> entry.group, admit(1, "junk", now)[2][:20]
+        (('product', 'prod-1'), 'UsageRecord: Input s')
     """
 
     def __init__(
@@ -159,73 +153,37 @@ class ChunkPlanner:
         self.licensed_product_code = licensed_product_code
         self.max_records = max_records
         self.max_bytes = max_bytes
+        self._span: tuple[datetime, tuple[datetime, datetime, datetime]] | None = None
 
-    def plan(
-        self,
-        items: Sequence[tuple[int, object]],
-        *,
-        now: datetime,
-        refused_groups: Callable[[GroupKey], str | None] = lambda group: None,
-    ) -> ChunkPlan:
-        """Plan one chunk; ``refused_groups`` names groups already refused as a whole."""
-        plan = ChunkPlan(inputs=list(items))
-        moment = _Moment(now, *self.window.span(now))
-        seen: dict[tuple[GroupKey, Hashable], int] = {}
-        hours: dict[tuple[Any, ...], tuple[int, int | Decimal]] = {}
-        groups: dict[GroupKey, list[Entry]] = {}
-        for index, item in plan.inputs:
-            admitted = self._admit(plan, index, item, moment, refused_groups)
-            if admitted is None:
-                continue
-            entry, record = admitted
-            first = seen.setdefault((entry.group, entry.key), index)
-            if first != index:
-                plan.copies[index] = first
-                continue
-            conflict = _conflict(hours, entry, record)
-            if conflict is not None:
-                plan.finals[index] = Settled(MeteringOutcome.REJECTED, reason=conflict)
-                continue
-            groups.setdefault(entry.group, []).append(entry)
-        for group, entries in groups.items():
-            plan.requests.extend((group, batch) for batch in self._pack(group, entries))
-        return plan
-
-    def _pack(self, group: GroupKey, entries: list[Entry]) -> Iterator[list[Entry]]:
-        overhead = request_overhead(request_product_code(group))
-        sized = self._sizes_matter(overhead) or any(_allocated(entry) for entry in entries)
-        return pack(
-            entries,
-            _entry_size if sized else _no_size,
-            overhead=overhead,
-            max_items=self.max_records,
-            max_bytes=self.max_bytes,
-        )
-
-    def _sizes_matter(self, overhead: int) -> bool:
-        """Whether a request of records without allocations could reach the byte limit."""
-        full = self.max_records * (PLAIN_RECORD_MAX_BYTES + len(", "))
-        return overhead + full >= self.max_bytes
-
-    def _admit(
-        self,
-        plan: ChunkPlan,
-        index: int,
-        item: object,
-        moment: _Moment,
-        refused_groups: Callable[[GroupKey], str | None],
-    ) -> tuple[Entry, UsageRecord] | None:
+    def __call__(
+        self, index: int, item: object, now: datetime
+    ) -> tuple[Entry | None, UsageRecord | None, str | None]:
+        """``(entry, record, None)`` when admitted, else ``(None, None, reason)``."""
         record, reason = _as_record(item)
-        if record is not None:
-            group, reason = self._group(record)
-            reason = reason or _window_reason(self.window, record, moment)
-            if group is not None and reason is None:
-                entry = Entry(index, record.to_wire(), group)
-                reason = self._size_reason(entry) or _refused_reason(refused_groups(group))
-                if reason is None:
-                    return entry, record
-        plan.finals[index] = Settled(MeteringOutcome.REJECTED, reason=reason)
-        return None
+        if record is None:
+            return None, None, reason
+        group, reason = self._group(record)
+        if group is None:
+            return None, None, reason
+        reason, suspect = self._window(record.timestamp, now)
+        if reason is not None:
+            return None, None, reason
+        entry = Entry(index, record.to_wire(), group, suspect=suspect)
+        reason = self._size_reason(entry)
+        return (None, None, reason) if reason is not None else (entry, record, None)
+
+    def _window(self, ts: datetime, now: datetime) -> tuple[str | None, bool]:
+        if self._span is None or self._span[0] != now:
+            self._span = (now, self.window.span(now))
+        too_old, floor, latest = self._span[1]
+        if ts.tzinfo is not None and too_old < ts <= latest and floor <= ts:
+            # Near "now" or near the service's 24-hour limit (whatever window was
+            # configured): a clock apart from the service's may see it outside.
+            stale = max(too_old, now - BATCH_MAX_AGE)
+            suspect = ts > now - SUSPECT_MARGIN or ts < stale + SUSPECT_MARGIN
+            return None, suspect
+        reason = self.window.violation(ts, now) or "is outside the accepted window"
+        return f"timestamp: {ts.isoformat()} {reason}", False
 
     def _group(self, record: UsageRecord) -> tuple[GroupKey | None, str | None]:
         if not record.is_legacy:
@@ -239,10 +197,18 @@ class ChunkPlanner:
             )
         return product_group(self.product_code), None
 
+    def sizes_matter(self, group: GroupKey, entry: Entry | None = None) -> bool:
+        """Whether request byte sizes must be counted for records of ``group``."""
+        if entry is not None and "UsageAllocations" in entry.wire:
+            return True
+        overhead = request_overhead(request_product_code(group))
+        full = self.max_records * (PLAIN_RECORD_MAX_BYTES + len(", "))
+        return overhead + full >= self.max_bytes
+
     def _size_reason(self, entry: Entry) -> str | None:
-        overhead = request_overhead(request_product_code(entry.group))
-        if not (_allocated(entry) or self._sizes_matter(overhead)):
+        if not self.sizes_matter(entry.group, entry):
             return None
+        overhead = request_overhead(request_product_code(entry.group))
         if overhead + entry.size < self.max_bytes:
             return None
         return (
@@ -251,70 +217,108 @@ class ChunkPlanner:
         )
 
 
-@dataclass(frozen=True)
-class _Moment:
-    """The current time for one chunk, with the accepted timestamp span worked out once."""
-
-    now: datetime
-    too_old: datetime
-    floor: datetime
-    latest: datetime
-
-
-def _allocated(entry: Entry) -> bool:
-    return "UsageAllocations" in entry.wire
-
-
-def _entry_size(entry: Entry) -> int:
-    return entry.size
-
-
-def _no_size(entry: Entry) -> int:
-    return 0
-
-
 def _as_record(item: object) -> tuple[UsageRecord | None, str | None]:
     if isinstance(item, UsageRecord):
         return item, None
     try:
         return UsageRecord.model_validate(item), None
     except ValidationError as err:
-        return None, describe_validation_error(err)
+        return None, short_text(describe_validation_error(err))
 
 
-def _window_reason(window: TimeWindow, record: UsageRecord, moment: _Moment) -> str | None:
-    ts = record.timestamp
-    if ts.tzinfo is not None and moment.too_old < ts <= moment.latest and moment.floor <= ts:
-        return None
-    reason = window.violation(ts, moment.now)
-    return None if reason is None else f"timestamp: {ts.isoformat()} {reason}"
+@dataclass
+class _First:
+    """The first record of one customer, dimension and hour in this call."""
+
+    index: int
+    key: Hashable
+    quantity: int | Decimal
+    settled: Settled | None = None
+    repeats: list[int] = field(default_factory=list)
 
 
-def _refused_reason(code: str | None) -> str | None:
-    if code is None:
-        return None
-    return f"{code}: the service refused this product's requests earlier in this call"
+HourKey = tuple[Any, ...]
 
 
-def _conflict(
-    hours: dict[tuple[Any, ...], tuple[int, int | Decimal]], entry: Entry, record: UsageRecord
-) -> str | None:
-    hour = record.hour
-    key = (
+class HourBook:
+    """The first record of each customer, dimension and hour seen in this call (bounded).
+
+    At most ``capacity`` hours are remembered (oldest forgotten first, never one still
+    waiting for its answer while fewer than ``capacity`` records are unanswered): past
+    that, the service's own answers decide (an identical resend answers Success, a
+    different quantity DuplicateRecord).
+
+    Example:
+        >>> book = HourBook(capacity=10)
+        >>> book.check(("k",), 0, "wire-a", 1), book.check(("k",), 1, "wire-a", 1)[0]
+        (('first', None), 'repeat')
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = max(1, capacity)
+        self._firsts: OrderedDict[HourKey, _First] = OrderedDict()
+
+    def check(
+        self, hour: HourKey, index: int, key: Hashable, quantity: int | Decimal
+    ) -> tuple[str, Any]:
+        """``("first", None)``, ``("repeat", first)`` or ``("conflict", reason)``."""
+        first = self._firsts.get(hour)
+        if first is None:
+            self._firsts[hour] = _First(index, key, quantity)
+            if len(self._firsts) > self.capacity:
+                self._firsts.popitem(last=False)
+            return "first", None
+        if first.key == key:
+            return "repeat", first
+        return "conflict", _conflict_reason(hour, first, index, quantity)
+
+    def settle(self, hour: HourKey, index: int, settled: Settled) -> list[int]:
+        """Record the outcome of first record ``index``; return its waiting repeats."""
+        first = self._firsts.get(hour)
+        if first is None or first.index != index:
+            return []
+        first.settled = settled
+        repeats, first.repeats = first.repeats, []
+        return repeats
+
+
+def hour_key(entry: Entry, record: UsageRecord) -> HourKey:
+    """Who, what and which hour a record bills (the service's deduplication key)."""
+    return (
         entry.group,
         record.customer_identifier,
         record.customer_aws_account_id,
         record.license_arn,
         record.dimension,
-        hour,
+        record.hour,
     )
-    # Quantities compare by value as they are: 17 == Decimal("17.00").
-    value = record.quantity
-    first_index, first_value = hours.setdefault(key, (entry.index, value))
-    if first_index == entry.index or first_value == value:
-        return None
+
+
+def repeat_of(first_index: int, settled: Settled) -> Settled:
+    """The outcome of a true repeat of record ``first_index``: the first one's, said so."""
+    note = (
+        f"repeat of record #{first_index} (identical, timestamp included): sent once and "
+        "counted once"
+    )
+    reason = note if settled.reason is None else f"{settled.reason}; {note}"
+    return Settled(settled.outcome, settled.metering_record_id, reason, settled.maybe_billed)
+
+
+def _conflict_reason(hour: HourKey, first: _First, index: int, quantity: int | Decimal) -> str:
+    when = f"{hour[-1]:%Y-%m-%dT%H}:00Z"
+    if first.quantity != quantity:
+        what = (
+            f"with quantity {first.quantity}, record #{index} {quantity}; the service "
+            f"would bill only the first (DuplicateRecord)"
+        )
+    else:
+        what = (
+            f"and the same quantity {quantity} but not identical (time or allocations "
+            f"differ); the service keeps one record per hour and would answer Success for "
+            f"record #{index} without billing it"
+        )
     return (
-        f"conflict: record #{first_index} has the same customer, dimension and hour "
-        f"({hour:%Y-%m-%dT%H}:00Z) with quantity {first_value}, this one {value}; "
-        "the service would bill only the first (DuplicateRecord)"
+        f"conflict: records #{first.index} and #{index} have the same customer, "
+        f"dimension and hour ({when}) {what}. Send one record per customer, dimension "
+        "and hour: sum the hour first (UsageLedger aggregates events into hours)"
     )

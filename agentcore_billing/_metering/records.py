@@ -22,6 +22,8 @@ from agentcore_billing._core.money import canonical_decimal, parse_decimal
 
 QUANTITY_MAX = 2_147_483_647
 """The largest whole-number ``Quantity``."""
+MAX_QUANTITY_TEXT = 64
+"""Longest decimal string read as a quantity (the pattern allows 17 characters)."""
 MAX_ALLOCATIONS = 2500
 MAX_TAGS = 5
 
@@ -53,8 +55,14 @@ def coerce_quantity(value: object, *, field: str = "quantity") -> int | Decimal:
         )
     if isinstance(value, int):
         if not 0 <= value <= QUANTITY_MAX:
-            raise ValueError(f"{field} must be 0..{QUANTITY_MAX} as an int, got {value}")
+            shown = str(value) if abs(value) < 10**30 else f"an int of {value.bit_length()} bits"
+            raise ValueError(f"{field} must be 0..{QUANTITY_MAX} as an int, got {shown}")
         return value
+    if isinstance(value, str) and len(value) > MAX_QUANTITY_TEXT:
+        raise ValueError(
+            f"{field} must be a decimal string of at most {MAX_QUANTITY_TEXT} characters "
+            f"(10 integer digits and 6 decimals), got {len(value)} characters"
+        )
     if isinstance(value, (str, Decimal)):
         return Decimal(decimal_quantity_text(parse_decimal(value, what=field), field=field))
     raise ValueError(f"{field} must be an int or a Decimal, not {type(value).__name__}")
@@ -71,7 +79,17 @@ def decimal_quantity_text(value: Decimal, *, field: str = "quantity") -> str:
         '17.42'
     """
     if not value.is_finite() or value < 0:
-        raise ValueError(f"{field} must be a finite, non-negative number, got {value}")
+        raise ValueError(f"{field} must be a finite, non-negative number, got {_brief(value)}")
+    # Check the magnitude before expanding: Decimal("1E+200000000") would otherwise
+    # become a 200-million-digit string (seconds, hundreds of MB, and in the message).
+    if value and (value.adjusted() > 9 or _last_digit_exponent(value) < -6):
+        hint = ""
+        if value.adjusted() <= 9:
+            hint = "; round it first, e.g. agentcore_billing.quantize_quantity(value)"
+        raise ValueError(
+            f"{field} must match {DECIMAL_QUANTITY.pattern} (at most 10 integer digits "
+            f"and 6 decimals, no exponent), got {_brief(value)}{hint}"
+        )
     text = canonical_decimal(value)
     if "." in text and len(text.partition(".")[2]) > 6:
         text = text.rstrip("0").rstrip(".")
@@ -81,9 +99,27 @@ def decimal_quantity_text(value: Decimal, *, field: str = "quantity") -> str:
             hint = "; round it first, e.g. agentcore_billing.quantize_quantity(value)"
         raise ValueError(
             f"{field} must match {DECIMAL_QUANTITY.pattern} (at most 10 integer digits "
-            f"and 6 decimals, no exponent), got {text}{hint}"
+            f"and 6 decimals, no exponent), got {_brief(value)}{hint}"
         )
     return text
+
+
+def _last_digit_exponent(value: Decimal) -> int:
+    """The power of ten of ``value``'s last non-zero digit (no expansion, no rounding)."""
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # finite values only
+    zeros = 0
+    for digit in reversed(digits):
+        if digit:
+            break
+        zeros += 1
+    return exponent + zeros
+
+
+def _brief(value: Decimal) -> str:
+    """A Decimal for a message: plain when short, else in exponent form (bounded)."""
+    text = str(value)
+    return text if len(text) <= 40 else f"{text[:20]}...({len(text)} characters)"
 
 
 def check_product_code(value: object, *, field: str = "product_code") -> str:

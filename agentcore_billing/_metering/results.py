@@ -45,7 +45,8 @@ class MeteringOutcome(StrEnum):
     REJECTED = "Rejected"
     """Refused before sending, or refused by the service for this record (see ``reason``)."""
     UNPROCESSED = "Unprocessed"
-    """Still unprocessed when the retry budget ran out; safe to send again."""
+    """Not settled (retry budget, breaker, deadline or abort; see ``reason`` and
+    ``maybe_billed``); safe to send again."""
 
 
 SERVICE_STATUSES = frozenset(
@@ -87,6 +88,10 @@ class UsageRecordResult(ResponseModel, Generic[RecordT_co]):
     """Why it was not a success (a rule, an error code or a status), else ``None``."""
     index: int = Field(default=0, ge=0)
     """The record's position in the input."""
+    maybe_billed: bool = False
+    """True only for an UNPROCESSED record an attempt of which went unanswered: the
+    service may have billed it. Resending the identical record settles it (an identical
+    record is idempotent)."""
 
     @property
     def ok(self) -> bool:

@@ -1,48 +1,48 @@
-"""Sending one packed BatchMeterUsage request until every record in it is settled.
+"""Sending one packed BatchMeterUsage request and reading what became of each record.
 
-A request's records end in exactly one of these ways:
+One request (its attempts run by the engine's retry layer, paced, through the call's
+:class:`~.gate.Gate`) ends in one :class:`Sent`:
 
-* the service answers with a status for them (Success, DuplicateRecord,
-  CustomerNotSubscribed);
-* the service lists them as ``UnprocessedRecords`` (HTTP 200, which botocore never
-  retries): the same wire records are sent again after the retry policy's back-off,
-  until they are answered or the policy's attempts or deadline run out (UNPROCESSED);
-* the whole request is refused for a record-level cause (TimestampOutOfBounds, invalid
-  dimension, tag, allocations, customer or license): it is split in halves and the halves
-  sent again until the bad records stand alone (REJECTED with the service's code) and the
-  good ones are metered. Isolating ``k`` bad records among ``n`` takes at most
-  ``1 + 2*k*ceil(log2 n)`` calls (11 for one among 25) and never more than the whole
-  tree, ``2n - 1`` (49); a hard cap of :data:`MAX_SPLIT_CALLS` extra calls per request
-  also covers records refused again after a resubmission;
-* the whole request is refused for a product- or account-level cause (invalid product
-  code, disabled API, access denied, ...): its records and the rest of the product's
-  records in this call are REJECTED with that code;
-* throttling, 5xx or transport errors outlast the retry policy of :class:`Invoker`:
-  the records are UNPROCESSED (never raised mid-stream, never dropped).
+* ``answered``: the service answered; each record it reports gets its status (Success,
+  DuplicateRecord, CustomerNotSubscribed; an unknown status is UNPROCESSED with the
+  status in the reason), and the records listed in ``UnprocessedRecords`` or missing
+  from the answer go back to be sent again (an identical record is idempotent);
+* ``record``: the whole request was refused for a record-level cause
+  (TimestampOutOfBounds, invalid dimension, tag, allocations, customer or license): the
+  caller bisects it until the bad records stand alone;
+* ``group``: the product code was refused: its records are REJECTED;
+* ``transient``: throttling, 5xx or transport errors outlasted the retry policy;
+* ``abort``: a failure no record caused (credentials, access denied, a disabled API, an
+  unmapped botocore error): the batch stops and raises ``MeteringAborted``;
+* ``stopped``: the gate refused an attempt because the call is ending.
 
-Records the answer does not mention are treated as unprocessed and sent again (an
-identical record is idempotent), so a surprising answer cannot lose one.
+``unanswered`` says whether an attempt went without an answer (it may have been billed).
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import random
-import threading
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from agentcore_billing._core.engine import Invoker
-from agentcore_billing._core.errors import InvalidInputError, ServiceError
+from botocore.exceptions import BotoCoreError
 
+from agentcore_billing._core.engine import Invoker, Pacer
+from agentcore_billing._core.errors import (
+    ConfigurationError,
+    InternalServerError,
+    InvalidInputError,
+    ServiceError,
+    TransportError,
+)
+
+from .gate import Stopped
 from .matching import Matcher
-from .pacing import Pacer
-from .packing import MAX_RECORDS_PER_REQUEST, GroupKey, halves
-from .plan import Entry, Settled, request_product_code
+from .packing import GroupKey
+from .plan import Entry, Settled, request_product_code, short_text
 from .results import SERVICE_STATUSES, MeteringOutcome
 
 logger = logging.getLogger(__name__)
@@ -62,8 +62,8 @@ RECORD_FAULTS = frozenset(
 )
 """Whole-request refusals caused by some record in it: isolate it by bisection."""
 
-MAX_SPLIT_CALLS = 2 * MAX_RECORDS_PER_REQUEST - 2
-"""Extra calls bisection may spend on one packed request (a full tree over 25 records)."""
+GROUP_FAULTS = frozenset({"InvalidProductCodeException"})
+"""Refusals of the request's product: every record of that product is refused."""
 
 _STATUS_REASONS = {
     MeteringOutcome.DUPLICATE_RECORD: (
@@ -75,183 +75,74 @@ _STATUS_REASONS = {
     ),
 }
 
-
-class RefusedGroups:
-    """Groups the service refused as a whole during one call (thread-safe).
-
-    Example:
-        >>> refused = RefusedGroups()
-        >>> refused.add(("product", "p"), "InvalidProductCodeException")
-        >>> refused.get(("product", "p"))
-        'InvalidProductCodeException'
-    """
-
-    def __init__(self) -> None:
-        self._codes: dict[GroupKey, str] = {}
-        self._lock = threading.Lock()
-
-    def add(self, group: GroupKey, code: str) -> None:
-        """Remember that ``group`` was refused with ``code``."""
-        with self._lock:
-            self._codes.setdefault(group, code)
-
-    def get(self, group: GroupKey) -> str | None:
-        """The code ``group`` was refused with, or ``None``."""
-        with self._lock:
-            return self._codes.get(group)
-
-
-@dataclass(frozen=True)
-class _Answered:
-    finals: dict[int, Settled]
-    unprocessed: list[Entry]
-
-
-@dataclass(frozen=True)
-class _Refused:
-    kind: Literal["record", "group", "transient"]
-    code: str
-    message: str
+Kind = Literal["answered", "record", "group", "transient", "abort", "stopped", "crash"]
 
 
 @dataclass
-class _Job:
-    group: GroupKey
-    started: float
-    todo: deque[tuple[list[Entry], int]] = field(default_factory=deque)
+class Sent:
+    """What became of one request (see the module docstring)."""
+
+    kind: Kind
     finals: dict[int, Settled] = field(default_factory=dict)
-    split_calls: int = 0
+    unprocessed: list[Entry] = field(default_factory=list)
+    code: str = ""
+    message: str = ""
+    error: BaseException | None = None
+    unanswered: bool = False
 
-    def settle(self, batch: list[Entry], outcome: MeteringOutcome, reason: str) -> None:
-        for entry in batch:
-            self.finals[entry.index] = Settled(outcome, reason=reason)
-
-
-class RequestRunner:
-    """Drives packed requests of one call to a final outcome per record.
-
-    Thread-safe: one instance serves all workers of a call; each :meth:`run` keeps its
-    own state.
-    """
-
-    def __init__(
-        self,
-        invoker: Invoker,
-        pacer: Pacer,
-        *,
-        rng: random.Random | None = None,
-        refused: RefusedGroups | None = None,
-    ) -> None:
-        self._invoker = invoker
-        self._retrier = invoker.retrier
-        self._pacer = pacer
-        self._rng = rng
-        self.refused = refused or RefusedGroups()
-
-    def run(self, group: GroupKey, entries: list[Entry]) -> dict[int, Settled]:
-        """Send ``entries`` (one packed request) and return each record's final outcome."""
-        job = _Job(group=group, started=self._retrier.monotonic())
-        job.todo.append((entries, 0))
-        while job.todo:
-            batch, round_number = job.todo.popleft()
-            self._step(job, batch, round_number)
-        return job.finals
-
-    def _step(self, job: _Job, batch: list[Entry], round_number: int) -> None:
-        code = self.refused.get(job.group)
-        if code is not None:
-            job.settle(batch, MeteringOutcome.REJECTED, f"{code}: refused for this product")
-            return
-        if round_number and not self._pause(job, round_number):
-            job.settle(
-                batch,
-                MeteringOutcome.UNPROCESSED,
-                f"UnprocessedRecords: still unprocessed after {round_number} submissions "
-                "(retry budget exhausted); resending it is safe",
-            )
-            return
-        reply = self._send(job.group, batch)
-        if isinstance(reply, _Answered):
-            job.finals.update(reply.finals)
-            if reply.unprocessed:
-                job.todo.append((reply.unprocessed, round_number + 1))
-        else:
-            self._refused(job, batch, round_number, reply)
-
-    def _pause(self, job: _Job, round_number: int) -> bool:
-        """Wait before resubmission ``round_number``; False when the budget is spent."""
-        policy = self._retrier.policy
-        if round_number >= policy.max_attempts:
-            return False
-        draw = self._rng.random() if self._rng is not None else None
-        wait = policy.backoff(round_number, jitter_draw=draw)
-        elapsed = self._retrier.monotonic() - job.started
-        if policy.deadline is not None and elapsed + wait > policy.deadline:
-            return False
-        logger.debug("%s: resubmission %d, waiting %.3fs", OPERATION, round_number, wait)
-        self._retrier.sleep(wait)
-        return True
-
-    def _send(self, group: GroupKey, batch: list[Entry]) -> _Answered | _Refused:
-        params: dict[str, Any] = {"UsageRecords": [entry.wire for entry in batch]}
-        product_code = request_product_code(group)
-        if product_code is not None:
-            params["ProductCode"] = product_code
-        logger.debug("%s: sending %d records (%s group)", OPERATION, len(batch), group[0])
-        try:
-            response = self._invoker.call(OPERATION, params, pacer=self._pacer).data
-        except InvalidInputError as err:
-            return _Refused("record", "ParamValidationError", str(err))
-        except ServiceError as err:
-            return _refusal(err)
-        return _read_answer(batch, response)
-
-    def _refused(self, job: _Job, batch: list[Entry], round_number: int, reply: _Refused) -> None:
-        reason = f"{reply.code}: {reply.message}" if reply.message else reply.code
-        if reply.kind == "transient":
-            job.settle(batch, MeteringOutcome.UNPROCESSED, f"{reason} (retry budget exhausted)")
-        elif reply.kind == "group":
-            self.refused.add(job.group, reply.code)
-            job.settle(batch, MeteringOutcome.REJECTED, reason)
-        elif len(batch) == 1:
-            job.settle(batch, MeteringOutcome.REJECTED, reason)
-        elif job.split_calls + 2 > MAX_SPLIT_CALLS:
-            job.settle(
-                batch,
-                MeteringOutcome.UNPROCESSED,
-                f"{reply.code}: the refused record was not isolated within "
-                f"{MAX_SPLIT_CALLS} extra calls",
-            )
-        else:
-            left, right = halves(batch)
-            logger.debug(
-                "%s: %s for %d records, splitting %d + %d",
-                OPERATION,
-                reply.code,
-                len(batch),
-                len(left),
-                len(right),
-            )
-            job.split_calls += 2
-            job.todo.appendleft((right, round_number))
-            job.todo.appendleft((left, round_number))
+    @property
+    def reason(self) -> str:
+        """``code: message`` of a refusal."""
+        return short_text(f"{self.code}: {self.message}" if self.message else self.code)
 
 
-def _refusal(err: ServiceError) -> _Refused:
+def send_request(invoker: Invoker, pacer: Pacer, group: GroupKey, batch: list[Entry]) -> Sent:
+    """Send one request of ``batch`` and classify what came of it (never raises)."""
+    params: dict[str, Any] = {"UsageRecords": [entry.wire for entry in batch]}
+    product_code = request_product_code(group)
+    if product_code is not None:
+        params["ProductCode"] = product_code
+    logger.debug("%s: sending %d records (%s group)", OPERATION, len(batch), group[0])
+    unanswered: list[bool] = []
+
+    def on_retry(error: BaseException, attempt: int, wait: float) -> None:
+        if isinstance(error, (TransportError, InternalServerError)):
+            unanswered.append(True)
+
+    try:
+        response = invoker.call(OPERATION, params, pacer=pacer, on_retry=on_retry).data
+    except Stopped:
+        return Sent("stopped", unanswered=bool(unanswered))
+    except InvalidInputError as err:
+        return Sent("record", code="ParamValidationError", message=str(err))
+    except ServiceError as err:
+        lost = bool(unanswered) or isinstance(err, (TransportError, InternalServerError))
+        return Sent(_kind(err), code=err.code, message=err.message, error=err, unanswered=lost)
+    except (ConfigurationError, BotoCoreError) as err:
+        return Sent("abort", code=type(err).__name__, message=str(err), error=err)
+    except Exception as err:  # handed to the calling thread, raised there
+        return Sent("crash", code=type(err).__name__, error=err)
+    return read_answer(batch, response)
+
+
+def _kind(err: ServiceError) -> Kind:
     if err.code in RECORD_FAULTS:
-        return _Refused("record", err.code, err.message)
+        return "record"
     if err.retryable:
-        return _Refused("transient", err.code, err.message)
-    return _Refused("group", err.code, err.message)
+        return "transient"
+    if err.code in GROUP_FAULTS:
+        return "group"
+    return "abort"
 
 
-def _read_answer(batch: list[Entry], response: Mapping[str, Any]) -> _Answered:
+def read_answer(batch: list[Entry], response: Mapping[str, Any]) -> Sent:
+    """Each record's outcome from a BatchMeterUsage answer; the rest go back unprocessed."""
     results = list(response.get("Results") or [])
     unprocessed_echoes = list(response.get("UnprocessedRecords") or [])
     if not unprocessed_echoes and _in_order(batch, results):
-        answered = _Answered(
+        answered = Sent(
+            "answered",
             {entry.index: _settled(result) for result, entry in zip(results, batch, strict=True)},
-            [],
         )
     else:
         answered = _match_answer(batch, results, unprocessed_echoes)
@@ -307,9 +198,7 @@ def _same_second(echoed: object, sent: datetime) -> bool:
     return math.floor(echoed) == math.floor(sent.timestamp())
 
 
-def _match_answer(
-    batch: list[Entry], results: list[Any], unprocessed_echoes: list[Any]
-) -> _Answered:
+def _match_answer(batch: list[Entry], results: list[Any], unprocessed_echoes: list[Any]) -> Sent:
     matcher = Matcher((entry.wire, entry) for entry in batch)
     echoes = [result.get("UsageRecord") for result in results] + unprocessed_echoes
     matched = matcher.match(echoes)
@@ -329,13 +218,20 @@ def _match_answer(
         )
     unprocessed.extend(missing)
     unprocessed.sort(key=lambda entry: entry.index)
-    return _Answered(finals, unprocessed)
+    return Sent("answered", finals, unprocessed)
 
 
 def _settled(result: Mapping[str, Any]) -> Settled:
     status = result.get("Status")
     record_id = result.get("MeteringRecordId") or None
     if status not in SERVICE_STATUSES:
-        return Settled(MeteringOutcome.REJECTED, record_id, f"unexpected status {status!r}")
+        return Settled(
+            MeteringOutcome.UNPROCESSED,
+            record_id,
+            short_text(
+                f"unknown status {status!r} from the service: the outcome is not known; "
+                "resending the identical record is safe and settles it"
+            ),
+        )
     outcome = MeteringOutcome(status)
     return Settled(outcome, record_id, _STATUS_REASONS.get(outcome))

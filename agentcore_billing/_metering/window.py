@@ -2,10 +2,11 @@
 
 The service refuses a BatchMeterUsage record 24 hours or more after the event, refuses
 records of the previous month after 06:00 UTC on the first day of the next month, and a
-MeterUsage call more than six hours after the event. A single refused timestamp fails a
-whole BatchMeterUsage request, so the library checks every record against this policy
-before sending it. Future timestamps are refused too, with a small allowance for clocks
-that run slightly apart.
+MeterUsage call more than six hours after the event, and refuses future timestamps. A
+single refused timestamp fails a whole BatchMeterUsage request, so the library checks
+every record against this policy before sending it. Records close to an edge of the
+window are packed apart from the others (see ``_metering.plan``), so a clock that runs
+slightly apart from the service's costs a bisection among those records only.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class TimeWindow(BaseModel):
         month_end_grace: previous-month records are accepted until this long after
             midnight UTC on the 1st (6 hours), then refused whatever their age.
         max_clock_skew: how far in the future a timestamp may lie before it is
-            refused (5 minutes), to tolerate small clock differences.
+            refused locally (none by default: the service refuses future usage).
 
     Example:
         >>> from datetime import datetime, timezone
@@ -48,7 +49,7 @@ class TimeWindow(BaseModel):
 
     max_age: timedelta = Field(default=BATCH_MAX_AGE, gt=timedelta(0), le=_LONGEST)
     month_end_grace: timedelta = Field(default=timedelta(hours=6), ge=timedelta(0), le=_LONGEST)
-    max_clock_skew: timedelta = Field(default=timedelta(minutes=5), ge=timedelta(0), le=_LONGEST)
+    max_clock_skew: timedelta = Field(default=timedelta(0), ge=timedelta(0), le=_LONGEST)
 
     def narrowed(self, max_age: timedelta) -> TimeWindow:
         """This window with ``max_age`` lowered to at most ``max_age``.
@@ -75,7 +76,7 @@ class TimeWindow(BaseModel):
         if ts > current + self.max_clock_skew:
             return (
                 f"lies in the future (now {_iso(current)}, allowed clock skew "
-                f"{_duration(self.max_clock_skew)}); future usage is refused"
+                f"{_duration(self.max_clock_skew)}); the service refuses future usage"
             )
         age = current - ts
         if age >= self.max_age:
@@ -101,7 +102,7 @@ class TimeWindow(BaseModel):
             >>> now = datetime(2026, 11, 23, 10, 30, tzinfo=timezone.utc)
             >>> too_old, floor, latest = TimeWindow().span(now)
             >>> str(too_old), str(latest)
-            ('2026-11-22 10:30:00+00:00', '2026-11-23 10:35:00+00:00')
+            ('2026-11-22 10:30:00+00:00', '2026-11-23 10:30:00+00:00')
         """
         current = now.astimezone(timezone.utc)
         floor = datetime.min.replace(tzinfo=timezone.utc)

@@ -4,7 +4,8 @@ Everything is drawn from one ``random.Random(seed)``, so a seed always produces 
 same records in the same order. The set holds, besides ordinary hourly usage:
 
 * records of customers who are not subscribed (CUSTOMER_NOT_SUBSCRIBED);
-* revised quantities for an hour already metered (DUPLICATE_RECORD: first write wins);
+* revised quantities for an hour already metered (REJECTED before sending as a same-hour
+  conflict: first write wins, as the service's DuplicateRecord would say);
 * exactly one record from 30 hours ago, outside the 24-hour window (REJECTED before
   anything is sent);
 * tagged allocations on some records and decimal quantities on others.
@@ -75,9 +76,8 @@ def build_usage(
     """``count`` records: hourly usage, about 1% revisions and one out-of-window record.
 
     Like an hourly job's output, records come customer by customer (which lets the
-    library pack full requests). A revision comes at least
-    ``gap`` records after the record it revises, so it reaches the service (which
-    answers DuplicateRecord) instead of being caught as a conflict within one chunk.
+    library pack full requests). A revision comes at least ``gap`` records after the
+    record it revises (the library still recognises it as a same-hour conflict).
     """
     fresh = count - 1 - max(1, count // 100)
     top_of_hour = now.replace(minute=0, second=0, microsecond=0)

@@ -6,7 +6,7 @@ import copy
 import logging
 import threading
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -39,6 +39,10 @@ logger = logging.getLogger(__name__)
 
 MAX_METERING_BODY = 1_000_000
 """Metering requests must be under 1 MB."""
+
+REQUEST_LOG_LIMIT = 20_000
+"""The request log keeps the latest this many requests (a long-running emulator's
+memory stays bounded); ``counts`` keeps counting all of them."""
 
 _INTERNAL_ERROR = {
     PAYMENTS: "InternalServerException",
@@ -104,7 +108,8 @@ class Engine:
         self.payments = PaymentsBackend()
         self.metering = MeteringBackend(self.directory)
         self.control = ControlPlane()
-        self.requests: list[RequestRecord] = []
+        self.requests: deque[RequestRecord] = deque(maxlen=REQUEST_LOG_LIMIT)
+        self._sequence = 0
         self.counts: Counter[tuple[str, str]] = Counter()
         self._clock = clock
         self._sleep = sleep
@@ -271,9 +276,10 @@ class Engine:
         else:
             outcome = error_code or "ok"
         with self.lock:
+            self._sequence += 1
             self.requests.append(
                 RequestRecord(
-                    sequence=len(self.requests) + 1,
+                    sequence=self._sequence,
                     operation=operation,
                     client_token=token if isinstance(token, str) else None,
                     status=status,
@@ -298,6 +304,7 @@ class Engine:
             self.metering = MeteringBackend(self.directory)
             self.control = ControlPlane(settle_seconds=self.control.settle_seconds)
             self.requests.clear()
+            self._sequence = 0
             self.counts.clear()
             self.ids.reset()
             self.faults.reset()

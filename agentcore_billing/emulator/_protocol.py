@@ -80,6 +80,8 @@ def _load_object(body: bytes) -> dict[str, Any]:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise RequestParseError(f"Could not parse request body: {err}") from err
+    except RecursionError as err:  # JSON nested thousands deep: a 400, not a reset
+        raise RequestParseError("Could not parse request body: nested too deeply") from err
     if not isinstance(data, dict):
         raise RequestParseError("Request body must be a JSON object")
     return data

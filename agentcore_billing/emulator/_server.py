@@ -18,6 +18,10 @@ logger = logging.getLogger(__name__)
 
 Dispatch = Callable[[RawRequest], "HttpResponse | None"]
 
+MAX_BODY = 16 * 1024 * 1024
+"""Larger request bodies are answered 413 without being read (the services' limits are
+far lower: 1 MB for metering)."""
+
 
 class EmulatorHTTPServer(ThreadingHTTPServer):
     """A threading server that can close its idle keep-alive connections on stop."""
@@ -101,7 +105,14 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
-            self.send_error(400, "Bad Content-Length")
+            length = -1
+        if not 0 <= length <= MAX_BODY:
+            # The body is not read: answer, then close the connection it is still on.
+            self.close_connection = True
+            if length < 0:
+                self.send_error(400, "Bad Content-Length")
+            else:
+                self.send_error(413, f"Request body over {MAX_BODY} bytes")
             return
         body = self.rfile.read(length) if length > 0 else b""
         headers = {name.lower(): value for name, value in self.headers.items()}

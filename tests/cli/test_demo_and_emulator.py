@@ -37,12 +37,13 @@ def test_demo_json_is_deterministic_for_a_seed() -> None:
     assert all(r.exit_code == 0 for r in runs)
     for key in ("payments", "customer", "metering"):
         assert first[key] == second[key]
-    # The default seed fixes every outcome: one planted duplicate, one stale record.
+    # The default seed fixes every outcome: the planted revision of an hour already
+    # metered is refused before sending as a same-hour conflict, as is the stale record.
     assert first["metering"]["counts"] == {
         "SUCCESS": 51,
-        "DUPLICATE_RECORD": 1,
+        "DUPLICATE_RECORD": 0,
         "CUSTOMER_NOT_SUBSCRIBED": 7,
-        "REJECTED": 1,
+        "REJECTED": 2,
         "UNPROCESSED": 0,
     }
     assert first["payments"]["charged_by_emulator"] == 3

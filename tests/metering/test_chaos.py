@@ -45,9 +45,9 @@ CHAOS = FaultConfig(
     reset_rate=0.03,
     drop_after_commit_rate=0.02,
 )
-# The client accepts records up to 25h old (as a client with a slow clock would); the
-# service refuses them from 24h, so the stale poison records reach the service.
-CLIENT_WINDOW = TimeWindow(max_age=timedelta(hours=25))
+# The client accepts records up to 25h old and 5 minutes ahead (as a client whose clock
+# is off would); the service refuses them, so the poison records reach the service.
+CLIENT_WINDOW = TimeWindow(max_age=timedelta(hours=25), max_clock_skew=timedelta(minutes=5))
 
 Key = tuple[str, str, Any, Decimal]
 
@@ -132,7 +132,9 @@ def test_chaos_batch_metering_20k(figures: Any) -> None:
         assert results[index].outcome is MeteringOutcome.REJECTED
         assert "TimestampOutOfBoundsException" in (results[index].reason or "")
 
-    # Every good record that shared a request with a poison record was stored.
+    # Poison records lie near the edges of the window, so they are packed apart from
+    # the good records (a refusal costs a bisection among suspects only); any record
+    # that shared a request with one got its own answer.
     shared: set[int] = set()
     contents: defaultdict[Identity, set[str]] = defaultdict(set)
     for request in requests:
@@ -144,7 +146,7 @@ def test_chaos_batch_metering_20k(figures: Any) -> None:
         if poison.intersection(identities):
             shared.update(by_identity[i] for i in identities if i not in poison)
     good = {i for i in shared if expected[i] is MeteringOutcome.SUCCESS}
-    assert good, "no good record ever shared a request with a poison record"
+    assert not good, "a good record shared a request with a poison (edge-of-window) record"
     stored = set(accepted)
     for index in shared:  # the others (unsubscribed buyers) got their own answer
         assert results[index].outcome is expected[index] is not MeteringOutcome.REJECTED

@@ -205,30 +205,27 @@ def build(
 
 
 def expected_outcomes(workload: Workload, chunk_size: int) -> list[MeteringOutcome]:
-    """What each input must become, given how the input is cut into chunks.
+    """What each input must become, whatever the chunking (``chunk_size`` is unused).
 
-    An exact duplicate shares its original's outcome; a conflict (same buyer,
-    dimension and hour, other quantity) is refused locally when its original is in
-    the same chunk, else the service answers DuplicateRecord; the original always
-    comes first in input order for the outcome, whichever record was generated first.
+    The first record of a buyer, dimension and hour is metered; a true repeat of it
+    (identical, timestamp included) shares its outcome; any other record for that hour
+    is refused locally as a same-hour conflict, equal quantity or not.
     """
+    del chunk_size
     buyers = {buyer.key: buyer for buyer in workload.buyers}
-    first_in_hour: dict[tuple[str, str, datetime], tuple[int, int | Decimal]] = {}
+    first_in_hour: dict[tuple[str, str, datetime], Any] = {}
     outcomes: list[MeteringOutcome] = []
-    for index, (item, kind) in enumerate(zip(workload.inputs, workload.kinds, strict=True)):
+    for item, kind in zip(workload.inputs, workload.kinds, strict=True):
         if kind in ("invalid", "poison"):
             outcomes.append(MeteringOutcome.REJECTED)
             continue
         buyer, dimension, when = identity_of(item)
-        if not buyers[buyer].subscribed:
-            outcomes.append(MeteringOutcome.CUSTOMER_NOT_SUBSCRIBED)
-            continue
         hour = (buyer, dimension, when.replace(minute=0, second=0, microsecond=0))
-        first_index, first_quantity = first_in_hour.setdefault(hour, (index, item.quantity))
-        if first_index == index or Decimal(first_quantity) == Decimal(item.quantity):
-            outcomes.append(MeteringOutcome.SUCCESS)
-        elif first_index // chunk_size == index // chunk_size:
+        first = first_in_hour.setdefault(hour, item)
+        if first is not item and first != item:
             outcomes.append(MeteringOutcome.REJECTED)
+        elif not buyers[buyer].subscribed:
+            outcomes.append(MeteringOutcome.CUSTOMER_NOT_SUBSCRIBED)
         else:
-            outcomes.append(MeteringOutcome.DUPLICATE_RECORD)
+            outcomes.append(MeteringOutcome.SUCCESS)
     return outcomes
