@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.stub import Stubber
 
 from agentcore_billing._control.client import PaymentsControlClient
 from agentcore_billing._core.clock import ManualClock
 from agentcore_billing._core.retry import RetryPolicy
+from tests import support
 
 NOW = datetime(2026, 11, 23, 10, tzinfo=timezone.utc)
 MANAGER_ID = "shop-abcdef1234"
@@ -109,25 +107,13 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def boto_client() -> Any:
-    return boto3.client(
-        "bedrock-agentcore-control",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
+    return support.boto_client("bedrock-agentcore-control")
 
 
 @pytest.fixture
 def sent(boto_client: Any) -> list[tuple[str, dict[str, Any]]]:
     """(operation, params) of every client call, in order, retries included."""
-    calls: list[tuple[str, dict[str, Any]]] = []
-
-    def record(params: dict[str, Any], model: Any, **_: Any) -> None:
-        calls.append((model.name, copy.deepcopy(params)))
-
-    boto_client.meta.events.register("before-parameter-build.bedrock-agentcore-control", record)
-    return calls
+    return support.record_calls(boto_client)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import random
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
@@ -10,12 +9,12 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.config import Config
 from botocore.stub import Stubber
 
 from agentcore_billing import PaymentsClient, RetryPolicy
 from agentcore_billing.emulator import Emulator
 from agentcore_billing.testing import ManualClock
+from tests import support
 
 ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:payment-manager/shop-abcdef1234"
 SESSION = "payment-session-abcdefghij12345"
@@ -31,25 +30,13 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def boto_client() -> Any:
-    return boto3.client(
-        "bedrock-agentcore",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
+    return support.boto_client("bedrock-agentcore")
 
 
 @pytest.fixture
 def sent(boto_client: Any) -> list[tuple[str, dict[str, Any]]]:
     """(operation, params) of every request the client made."""
-    calls: list[tuple[str, dict[str, Any]]] = []
-
-    def record(params: dict[str, Any], model: Any, **_: Any) -> None:
-        calls.append((model.name, copy.deepcopy(params)))
-
-    boto_client.meta.events.register("before-parameter-build.bedrock-agentcore", record)
-    return calls
+    return support.record_calls(boto_client)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ constant again; the helpers beside it (``emulated``, ``guard``, ``strategies``,
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime, timezone
 from typing import Any
 
@@ -38,6 +39,18 @@ def boto_client(service: str) -> Any:
         aws_secret_access_key="testing",
         config=ONE_ATTEMPT,
     )
+
+
+def record_calls(client: Any) -> list[tuple[str, dict[str, Any]]]:
+    """(operation, params) of every call ``client`` makes from now on, retries included."""
+    calls: list[tuple[str, dict[str, Any]]] = []
+
+    def record(params: dict[str, Any], model: Any, **_: Any) -> None:
+        calls.append((model.name, copy.deepcopy(params)))
+
+    service = client.meta.service_model.service_name
+    client.meta.events.register(f"before-parameter-build.{service}", record)
+    return calls
 
 
 def payments_boto_client() -> Any:
