@@ -70,11 +70,12 @@ def serve(spec: EmulatorSpec, commands: IO[str], answers: IO[str]) -> None:
         for line in commands:
             command = line.strip()
             if command == "report":
+                batch = [r for r in emu.requests() if r.operation == "BatchMeterUsage"]
                 report = {
                     "accepted_dimensions": [r.dimension for r in emu.accepted_usage_records()],
-                    "error_codes": [
-                        r.error_code for r in emu.requests() if r.operation == "BatchMeterUsage"
-                    ],
+                    "error_codes": [r.error_code for r in batch],
+                    "records_per_request": [len(r.params.get("UsageRecords", ())) for r in batch],
+                    "received_at": [r.received_at.timestamp() for r in batch],
                 }
                 answers.write(json.dumps(report) + "\n")
                 answers.flush()

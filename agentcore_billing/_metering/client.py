@@ -103,6 +103,10 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
     """
 
     service_name = "meteringmarketplace"
+    # Every parameter sent comes from a validated model checked against the service
+    # model's rules (tests/core/test_service_rule_drift.py); botocore's second walk over
+    # 25 records was 15 % of a batch call.
+    botocore_validates = False
 
     def __init__(
         self,

@@ -61,6 +61,39 @@ def test_user_config_merges_over_ours() -> None:
     assert merged.retries == {"total_max_attempts": 1, "mode": "standard"}  # type: ignore[attr-defined]
 
 
+def test_metering_skips_botocores_second_parameter_check_and_payments_keeps_it() -> None:
+    from botocore.config import Config
+
+    metering: Any = MeteringClient(region_name="us-east-1").client
+    payments: Any = PaymentsClient(ARN, region_name="us-east-1").client
+    yours: Any = MeteringClient(
+        region_name="us-east-1", config=Config(parameter_validation=True)
+    ).client
+    assert metering.meta.config.parameter_validation is False
+    assert payments.meta.config.parameter_validation is True
+    assert yours.meta.config.parameter_validation is True
+
+
+def test_metering_input_is_still_checked_before_sending() -> None:
+    from datetime import datetime, timezone
+
+    from agentcore_billing import MeteringOutcome
+    from tests.support import record_calls
+
+    metering = MeteringClient(region_name="us-east-1")
+    calls = record_calls(metering.client)
+    bad = {
+        "timestamp": datetime.now(timezone.utc),
+        "dimension": "",
+        "quantity": 1,
+        "customer_identifier": "c",
+    }
+    report = metering.batch_meter_usage([bad], product_code="prod-abc123")
+    assert report.results[0].outcome is MeteringOutcome.REJECTED
+    assert "dimension" in (report.results[0].reason or "")
+    assert calls == []
+
+
 @pytest.mark.parametrize(
     "build",
     [
