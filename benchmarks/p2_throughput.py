@@ -36,6 +36,7 @@ from ._hook import LICENSE_ARN, base_time
 
 TARGET_CEILING = 0.90
 TARGET_THROTTLED = 0.05
+TARGET_REQUESTS_OVER_MINIMUM = 1.05
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 PRODUCT = "prod-bench0001"
@@ -62,6 +63,23 @@ SIZES: dict[str, Scenario] = {
     "quick": Scenario(records=2_500, repetitions=1, max_seconds_per_run=30.0, max_seconds=60.0),
     "smoke": Scenario(records=100, repetitions=1, max_seconds_per_run=20.0, max_seconds=40.0),
 }
+
+PACKING: dict[str, Scenario] = {
+    mode: Scenario(
+        records=size,
+        throttle_rate=0.02,
+        unprocessed_rate=0.03,
+        repetitions=1,
+        max_seconds_per_run=seconds,
+    )
+    for mode, size, seconds in (
+        ("full", 10_000, 60.0),
+        ("quick", 2_500, 30.0),
+        ("smoke", 200, 20.0),
+    )
+}
+"""The request count under 3 % UnprocessedRecords and 2 % throttling (typed side only;
+it needs no timing, so it is not repeated)."""
 
 
 @dataclass
@@ -172,6 +190,7 @@ def _measure(
     throttled = sum(1 for code in codes if code == "ThrottlingException")
     lost = len(raw) - outcome.unreported - len(accepted | outcome.failed)
     ceiling = scenario.quota * BATCH
+    minimum = minimum_requests(len(raw), report)
     return {
         "side": side,
         "seconds": round(outcome.seconds, 2),
@@ -180,6 +199,9 @@ def _measure(
         "unreported_time_budget": outcome.unreported,
         "lost": lost,
         "requests": len(codes),
+        "minimum_requests": minimum,
+        "requests_over_minimum": round(len(codes) / minimum, 4),
+        "records_answered_unprocessed": sum(report["unprocessed_per_request"]),
         "throttled": throttled,
         "throttled_share": round(throttled / len(codes), 4) if codes else None,
         "records_per_second": round(len(accepted) / outcome.seconds, 1),
@@ -187,6 +209,23 @@ def _measure(
         "probe_before_ms": round(probe_before * 1e3, 3),
         "probe_after_ms": round(probe_after * 1e3, 3),
     }
+
+
+def minimum_requests(records: int, report: dict[str, Any]) -> int:
+    """The fewest requests that could have metered ``records`` under the faults seen.
+
+    A refused request (throttled, 5xx) must be sent again: each counts once. Every
+    record must be carried once in an answered request, plus once more each time an
+    answer listed it in ``UnprocessedRecords``; full requests carry 25.
+
+    Example:
+        >>> minimum_requests(100, {"error_codes": [None, "ThrottlingException"],
+        ...                        "unprocessed_per_request": [3, 0]})
+        6
+    """
+    refused = sum(1 for code in report["error_codes"] if code is not None)
+    resends = sum(report["unprocessed_per_request"])
+    return int(refused + -(-(records + resends) // BATCH))
 
 
 def _spec(scenario: Scenario, seed: int, *, faults: bool = True) -> EmulatorSpec:
@@ -253,6 +292,9 @@ def run(mode: str = "full") -> BenchmarkResult:
                 break
             for side in order if rep % 2 == 0 else order[::-1]:
                 runs[side].append(_measure(side, scenario, raw, typed, seed=rep))
+        packing = PACKING[mode]
+        packing_raw = _raw_records(packing.records)
+        packed = _measure("typed", packing, packing_raw, _typed_records(packing_raw), seed=0)
     result.figures["scenario"] = {
         "records": scenario.records,
         "quota_requests_per_second": scenario.quota,
@@ -263,6 +305,12 @@ def run(mode: str = "full") -> BenchmarkResult:
         "repetitions": scenario.repetitions,
     }
     result.figures["runs"] = runs
+    result.figures["packing"] = {
+        "records": packing.records,
+        "random_throttle_rate": packing.throttle_rate,
+        "unprocessed_rate_per_record": packing.unprocessed_rate,
+        "run": packed,
+    }
     summary: dict[str, dict[str, float | None]] = {}
     for side, side_runs in runs.items():
         summary[side] = {
@@ -296,6 +344,18 @@ def run(mode: str = "full") -> BenchmarkResult:
             comparison="<=",
             unit="%",
             detail=f"naive loop {_pct(naive['throttled_share']) or 0:.1f} %",
+        ),
+        Check(
+            name="typed: requests sent / minimum, 3 % unprocessed + 2 % throttled",
+            value=packed["requests_over_minimum"],
+            target=TARGET_REQUESTS_OVER_MINIMUM,
+            comparison="<=",
+            unit="x",
+            detail=(
+                f"{packed['requests']} sent, minimum {packed['minimum_requests']} "
+                f"({packed['records_answered_unprocessed']} records answered unprocessed, "
+                f"{packed['throttled']} throttled); lost {packed['lost']}"
+            ),
         ),
         Check(
             name="typed: lost records (worst run)",
