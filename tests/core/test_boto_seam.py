@@ -84,15 +84,13 @@ def test_metering_skips_botocores_second_parameter_check_and_payments_keeps_it()
 
 
 def test_metering_input_is_still_checked_before_sending() -> None:
-    from datetime import datetime, timezone
-
     from agentcore_billing import MeteringOutcome
-    from tests.support import record_calls
+    from tests.support import NOW, record_calls
 
-    metering = MeteringClient(region_name="us-east-1")
+    metering = MeteringClient(region_name="us-east-1", clock=lambda: NOW)
     calls = record_calls(metering.client)
     bad = {
-        "timestamp": datetime.now(timezone.utc),
+        "timestamp": NOW,
         "dimension": "",
         "quantity": 1,
         "customer_identifier": "c",
