@@ -170,34 +170,36 @@ def _in_order(batch: list[Entry], results: list[Any]) -> bool:
     """Whether result ``i`` plainly echoes sent record ``i`` for every ``i``.
 
     The usual answer; it spares the :class:`Matcher`'s normalised keys. Any doubt (a
-    field written differently, a timestamp in another form) returns False and the
-    answer is matched by content instead.
+    field written differently, a timestamp in another form, an echo of another shape)
+    returns False and the answer is matched by content instead.
     """
     if len(results) != len(batch):
         return False
-    for result, entry in zip(results, batch, strict=True):
-        # botocore answers with dicts; anything else takes the matcher's path.
-        echo = result.get("UsageRecord") if type(result) is dict else None
-        if type(echo) is not dict:
+    try:
+        echoes = [result["UsageRecord"] for result in results]
+        sent = [tuple(map(entry.wire.get, _ECHOED_FIELDS)) for entry in batch]
+        if [tuple(map(echo.get, _ECHOED_FIELDS)) for echo in echoes] != sent:
             return False
-        wire = entry.wire
-        if tuple(map(echo.get, _ECHOED_FIELDS)) != tuple(map(wire.get, _ECHOED_FIELDS)):
-            return False
-        if not _same_second(echo.get("Timestamp"), entry.second):
-            return False
-    return True
+        seconds = [_epoch_second(echo["Timestamp"]) for echo in echoes]
+    except (KeyError, TypeError, AttributeError):
+        return False
+    return seconds == [entry.second for entry in batch]
 
 
-def _same_second(echoed: object, second: int) -> bool:
-    """Whether an echoed timestamp (epoch number or aware datetime) falls in ``second``
-    (whole epoch seconds)."""
+def _epoch_second(echoed: object) -> int | None:
+    """An echoed timestamp (epoch number or aware datetime) as whole epoch seconds.
+
+    Example:
+        >>> _epoch_second(1764000000.9), _epoch_second("1764000000")
+        (1764000000, None)
+    """
     if isinstance(echoed, datetime):
         if echoed.tzinfo is None:
-            return False
+            return None
         echoed = echoed.timestamp()
     if not isinstance(echoed, (int, float)) or isinstance(echoed, bool):
-        return False
-    return math.floor(echoed) == second
+        return None
+    return math.floor(echoed)
 
 
 def _match_answer(batch: list[Entry], results: list[Any], unprocessed_echoes: list[Any]) -> Sent:

@@ -21,6 +21,8 @@ from agentcore_billing._metering.packing import (
     request_size,
     wire_json,
 )
+from agentcore_billing._metering.plan import Entry
+from agentcore_billing._metering.send import _in_order
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 LICENSE = "arn:aws:license-manager::123456789012:license:l-0123456789abcdef"
@@ -150,3 +152,36 @@ def test_matcher_fifo_for_identical_records_and_reports_leftovers() -> None:
     assert matcher.match([_wire(1)]) == ["a"]
     assert matcher.remaining() == ["b", "c"]
     assert MAX_RECORDS_PER_REQUEST == 25
+
+
+def _entries(count: int) -> list[Entry]:
+    return [
+        Entry(i, _wire(i, Timestamp=T0 + timedelta(seconds=i, microseconds=500)), ("product", "p"),
+              second=int((T0 + timedelta(seconds=i)).timestamp()))
+        for i in range(count)
+    ]  # fmt: skip
+
+
+def _answer(entries: list[Entry], stamp: object = None) -> list[dict[str, object]]:
+    def echo(entry: Entry) -> dict[str, object]:
+        ts = entry.second + 0.5 if stamp is None else stamp
+        return {**entry.wire, "Timestamp": ts}
+
+    return [{"UsageRecord": echo(e), "Status": "Success"} for e in entries]
+
+
+def test_positional_answer_check_accepts_only_a_plain_echo_in_order() -> None:
+    entries = _entries(3)
+    aware = entries[0].wire["Timestamp"]
+    one = entries[:1]
+    assert _in_order(entries, _answer(entries)) is True
+    assert _in_order(one, _answer(one, stamp=aware)) is True
+    assert _in_order(entries, _answer(entries[::-1])) is False
+    assert _in_order(entries, _answer(entries[:2])) is False
+    assert _in_order(one, _answer(one, stamp=str(entries[0].second))) is False
+    assert _in_order(one, _answer(one, stamp=entries[0].second + 1)) is False
+    assert _in_order(one, [{"Status": "Success"}]) is False
+    assert _in_order(one, [{"UsageRecord": None}]) is False
+    changed = _answer(one)
+    changed[0]["UsageRecord"] = {**changed[0]["UsageRecord"], "Quantity": 6}  # type: ignore[dict-item]
+    assert _in_order(one, changed) is False
