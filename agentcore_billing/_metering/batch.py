@@ -57,7 +57,7 @@ SHUTDOWN_WAIT = 75.0
 OnResult = Callable[[UsageRecordResult], object]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Slot:
     index: int
     item: object
@@ -107,7 +107,7 @@ class BatchRun:
         self._slots: deque[_Slot] = deque()
         self._pending: dict[int, _Slot] = {}
         self._book = HourBook(max(8192, 4 * settings.window))
-        self._lanes = Lanes(max_records=admitter.max_records, sizes_matter=admitter.sizes_matter)
+        self._lanes = Lanes(max_records=admitter.max_records)
         self._workers = Workers(settings.max_workers, send)
         self._refused: dict[GroupKey, str] = {}
         self._read = 0
