@@ -3,8 +3,8 @@
 A service does not spend its client's CPU; an emulator thread in the benchmark's own
 interpreter would. The parent starts ``python -m benchmarks._emulator_process SPEC``
 (SPEC: JSON settings), reads one JSON line ``{"endpoint": ...}``, and later writes
-``report`` (answered by one JSON line: accepted dimensions and per-request error codes)
-or ``quit`` on stdin.
+``report`` (answered by one JSON line: accepted dimensions and, per request, the error
+code, the records carried and the records answered unprocessed) or ``quit`` on stdin.
 """
 
 from __future__ import annotations
@@ -70,11 +70,12 @@ def serve(spec: EmulatorSpec, commands: IO[str], answers: IO[str]) -> None:
         for line in commands:
             command = line.strip()
             if command == "report":
+                batch = [r for r in emu.requests() if r.operation == "BatchMeterUsage"]
                 report = {
                     "accepted_dimensions": [r.dimension for r in emu.accepted_usage_records()],
-                    "error_codes": [
-                        r.error_code for r in emu.requests() if r.operation == "BatchMeterUsage"
-                    ],
+                    "error_codes": [r.error_code for r in batch],
+                    "records_per_request": [len(r.params.get("UsageRecords", ())) for r in batch],
+                    "unprocessed_per_request": [r.unprocessed_records for r in batch],
                 }
                 answers.write(json.dumps(report) + "\n")
                 answers.flush()
@@ -118,7 +119,8 @@ class EmulatorProcess:
         return answer
 
     def report(self) -> dict[str, Any]:
-        """Accepted dimensions and the error code (or None) of every BatchMeterUsage request."""
+        """Accepted dimensions and, per BatchMeterUsage request, its error code (or None),
+        records carried and records answered unprocessed."""
         proc = self._proc
         assert proc is not None and proc.stdin is not None
         proc.stdin.write("report\n")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar, cast
 
 from .clock import Clock, Monotonic, Sleep, utc_now
 from .engine import Invoker
@@ -31,6 +31,8 @@ class FacadeBase(Generic[ClientT]):
     """
 
     service_name: str = ""
+    botocore_validates: ClassVar[bool] = True
+    """Whether botocore checks parameters again on clients this facade builds."""
 
     def __init__(
         self,
@@ -57,6 +59,7 @@ class FacadeBase(Generic[ClientT]):
             endpoint_url=endpoint_url,
             config=config,
             bearer=bearer,
+            validate_params=self.botocore_validates,
         )
         self._retrier = Retrier(retry, sleep=sleep, monotonic=monotonic, rng=rng)
         self._invoker = Invoker(self._lazy, self._retrier)

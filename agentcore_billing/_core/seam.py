@@ -64,22 +64,26 @@ def _refuse_retries(extra: Config) -> None:
         )
 
 
-def library_config(extra: Config | None = None) -> Config:
+def library_config(extra: Config | None = None, *, validate_params: bool = True) -> Config:
     """The botocore config for clients this library builds, merged with yours.
 
     Your settings win, except ``retries``: a single attempt is imposed after the
     merge (and ``retries`` allowing more is refused), so no environment variable or
-    profile setting can turn botocore's retries back on.
+    profile setting can turn botocore's retries back on. ``validate_params=False``
+    skips botocore's second check of parameters the library's models already checked.
 
     Example:
         >>> library_config(Config(read_timeout=5)).retries
         {'total_max_attempts': 1, 'mode': 'standard'}
+        >>> library_config(validate_params=False).parameter_validation
+        False
     """
     config = Config(
         user_agent_extra=USER_AGENT_EXTRA,
         connect_timeout=10,
         read_timeout=60,
         tcp_keepalive=True,
+        parameter_validation=validate_params,
     )
     if extra is not None:
         _refuse_retries(extra)
@@ -122,6 +126,7 @@ class LazyClient:
         endpoint_url: str | None = None,
         config: Config | None = None,
         bearer: BearerAuth | None = None,
+        validate_params: bool = True,
     ) -> None:
         if config is not None:
             _refuse_retries(config)  # at construction, before anything is built
@@ -134,6 +139,7 @@ class LazyClient:
         self._region_name = region_name
         self._endpoint_url = endpoint_url
         self._config = config
+        self._validate_params = validate_params
         self._lock = threading.Lock()
 
     @property
@@ -167,7 +173,7 @@ class LazyClient:
                 f"no AWS region for {self.service_name}: pass region_name=..., set "
                 "AWS_REGION or AWS_DEFAULT_REGION, or use a profile that names one"
             )
-        config = library_config(self._config)
+        config = library_config(self._config, validate_params=self._validate_params)
         if self._bearer is not None:
             config = config.merge(self._bearer.config())
         client = session.client(

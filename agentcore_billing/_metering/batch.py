@@ -62,7 +62,7 @@ def hour_book(window: int, name: RecordName | None = None) -> HourBook:
     return HourBook(max(8192, 4 * window), name=name)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Slot:
     index: int
     item: object
@@ -113,7 +113,7 @@ class BatchRun:
         self._slots: deque[_Slot] = deque()
         self._pending: dict[int, _Slot] = {}
         self._book = hour_book(settings.window, record_name)
-        self._lanes = Lanes(max_records=admitter.max_records, sizes_matter=admitter.sizes_matter)
+        self._lanes = Lanes(max_records=admitter.max_records)
         self._workers = Workers(settings.max_workers, send)
         self._refused: dict[GroupKey, str] = {}
         self._read = 0

@@ -48,11 +48,8 @@ class Job:
 class Lanes:
     """Records waiting to be sent, by lane, plus delayed resends and bisection halves."""
 
-    def __init__(
-        self, *, max_records: int, sizes_matter: Callable[[GroupKey, Entry], bool]
-    ) -> None:
+    def __init__(self, *, max_records: int) -> None:
         self.max_records = max_records
-        self._sizes_matter = sizes_matter
         self._lanes: dict[tuple[GroupKey, bool], deque[Entry]] = {}
         self._delayed: list[tuple[float, int, Entry]] = []
         self._halves: deque[Job] = deque()
@@ -61,7 +58,10 @@ class Lanes:
 
     def add(self, entry: Entry) -> None:
         """Queue a fresh record at the back of its lane."""
-        self._lanes.setdefault(entry.lane, deque()).append(entry)
+        lane = self._lanes.get(entry.lane)
+        if lane is None:
+            lane = self._lanes[entry.lane] = deque()
+        lane.append(entry)
         self.waiting += 1
 
     def resend_at(self, entry: Entry, due: float) -> None:
@@ -134,7 +134,7 @@ class Lanes:
         batch: list[Entry] = []
         while entries and len(batch) < self.max_records:
             entry = entries[0]
-            if self._sizes_matter(group, entry):
+            if entry.sized:
                 extra = entry.size + (_SEPARATOR if batch else 0)
                 if batch and used + extra >= MAX_REQUEST_BYTES:
                     break

@@ -48,9 +48,13 @@ class Gate:
 
     def renew(self) -> None:
         """The calling thread is alive: workers may go on."""
-        self._renewed = self._clock()
+        now = self._clock()
+        idle = now - self._renewed
+        self._renewed = now
         self._owner = threading.get_ident()
-        if self._stopped:
+        # A worker waits for a renewal only once the gate has gone stale, so a renewal
+        # that comes sooner has no one to wake (and is called once per result).
+        if self._stopped or idle <= self.stale_after:
             return
         with self._changed:
             self._changed.notify_all()

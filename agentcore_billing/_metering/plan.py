@@ -24,12 +24,13 @@ For each input item, in order:
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -54,9 +55,8 @@ MAX_REASON = 2000
 """The longest reason a result carries; longer text is cut (input-driven sizes stay bounded)."""
 
 
-@dataclass(frozen=True)
-class Settled:
-    """The settled outcome of one sent or refused record."""
+class Settled(NamedTuple):
+    """The settled outcome of one sent or refused record (a tuple: cheap to build)."""
 
     outcome: MeteringOutcome
     metering_record_id: str | None = None
@@ -64,7 +64,7 @@ class Settled:
     maybe_billed: bool = False
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Entry:
     """One admitted record on its way to the service; ``wire`` is sent as is on every try."""
 
@@ -72,6 +72,10 @@ class Entry:
     wire: dict[str, Any]
     group: GroupKey
     suspect: bool = False
+    second: int = 0
+    """The timestamp as whole epoch seconds (what the wire carries)."""
+    sized: bool = True
+    """Whether its bytes must be counted when packing a request (see ``sizes_matter``)."""
     rounds: int = 0
     """How many times it came back unprocessed."""
     started: float | None = None
@@ -153,37 +157,37 @@ class Admitter:
         self.licensed_product_code = licensed_product_code
         self.max_records = max_records
         self.max_bytes = max_bytes
-        self._span: tuple[datetime, tuple[datetime, datetime, datetime]] | None = None
+        self._span: _Span | None = None
+        self._sizes_matter: dict[GroupKey, bool] = {}
 
     def __call__(
         self, index: int, item: object, now: datetime
     ) -> tuple[Entry | None, UsageRecord | None, str | None]:
         """``(entry, record, None)`` when admitted, else ``(None, None, reason)``."""
-        record, reason = _as_record(item)
+        record, reason = (item, None) if isinstance(item, UsageRecord) else _as_record(item)
         if record is None:
             return None, None, reason
         group, reason = self._group(record)
         if group is None:
             return None, None, reason
-        reason, suspect = self._window(record.timestamp, now)
-        if reason is not None:
-            return None, None, reason
-        entry = Entry(index, record.to_wire(), group, suspect=suspect)
+        ts = record.timestamp
+        epoch = ts.timestamp() if ts.tzinfo is not None else None
+        suspect = self._suspect(epoch, now)
+        if epoch is None or suspect is None:
+            reason = self.window.violation(ts, now) or "is outside the accepted window"
+            return None, None, f"timestamp: {ts.isoformat()} {reason}"
+        entry = Entry(index, record.to_wire(), group, suspect, math.floor(epoch))
         reason = self._size_reason(entry)
         return (None, None, reason) if reason is not None else (entry, record, None)
 
-    def _window(self, ts: datetime, now: datetime) -> tuple[str | None, bool]:
-        if self._span is None or self._span[0] != now:
-            self._span = (now, self.window.span(now))
-        too_old, floor, latest = self._span[1]
-        if ts.tzinfo is not None and too_old < ts <= latest and floor <= ts:
-            # Near "now" or near the service's 24-hour limit (whatever window was
-            # configured): a clock apart from the service's may see it outside.
-            stale = max(too_old, now - BATCH_MAX_AGE)
-            suspect = ts > now - SUSPECT_MARGIN or ts < stale + SUSPECT_MARGIN
-            return None, suspect
-        reason = self.window.violation(ts, now) or "is outside the accepted window"
-        return f"timestamp: {ts.isoformat()} {reason}", False
+    def _suspect(self, epoch: float | None, now: datetime) -> bool | None:
+        """Whether an accepted timestamp is suspect; ``None`` when it is refused."""
+        span = self._span
+        if span is None or (span.now is not now and span.now != now):
+            span = self._span = _Span.at(now, self.window)
+        if epoch is None or not (span.too_old < epoch <= span.latest and span.floor <= epoch):
+            return None
+        return epoch > span.recent or epoch < span.near_limit
 
     def _group(self, record: UsageRecord) -> tuple[GroupKey | None, str | None]:
         if not record.is_legacy:
@@ -201,12 +205,16 @@ class Admitter:
         """Whether request byte sizes must be counted for records of ``group``."""
         if entry is not None and "UsageAllocations" in entry.wire:
             return True
-        overhead = request_overhead(request_product_code(group))
-        full = self.max_records * (PLAIN_RECORD_MAX_BYTES + len(", "))
-        return overhead + full >= self.max_bytes
+        matters = self._sizes_matter.get(group)
+        if matters is None:
+            overhead = request_overhead(request_product_code(group))
+            full = self.max_records * (PLAIN_RECORD_MAX_BYTES + len(", "))
+            matters = self._sizes_matter[group] = overhead + full >= self.max_bytes
+        return matters
 
     def _size_reason(self, entry: Entry) -> str | None:
-        if not self.sizes_matter(entry.group, entry):
+        entry.sized = self.sizes_matter(entry.group, entry)
+        if not entry.sized:
             return None
         overhead = request_overhead(request_product_code(entry.group))
         if overhead + entry.size < self.max_bytes:
@@ -214,6 +222,34 @@ class Admitter:
         return (
             f"record: {entry.size} bytes serialized; a BatchMeterUsage request must stay "
             f"under {self.max_bytes} bytes (fewer or smaller allocations)"
+        )
+
+
+class _Span(NamedTuple):
+    """The accepted window at one ``now``, in epoch seconds (compared once per record)."""
+
+    now: datetime
+    too_old: float
+    floor: float
+    latest: float
+    recent: float
+    """Later than this is near "now"."""
+    near_limit: float
+    """Earlier than this is near the service's 24-hour limit."""
+
+    @classmethod
+    def at(cls, now: datetime, window: TimeWindow) -> _Span:
+        too_old, floor, latest = window.span(now)
+        # Near "now" or near the service's 24-hour limit (whatever window was
+        # configured): a clock apart from the service's may see it outside.
+        stale = max(too_old, now - BATCH_MAX_AGE)
+        return cls(
+            now,
+            too_old.timestamp(),
+            floor.timestamp(),
+            latest.timestamp(),
+            (now - SUSPECT_MARGIN).timestamp(),
+            (stale + SUSPECT_MARGIN).timestamp(),
         )
 
 
@@ -226,7 +262,7 @@ def _as_record(item: object) -> tuple[UsageRecord | None, str | None]:
         return None, short_text(describe_validation_error(err))
 
 
-@dataclass
+@dataclass(slots=True)
 class _First:
     """The first record of one customer, dimension and hour in this call."""
 
@@ -303,14 +339,15 @@ class HourBook:
 
 
 def hour_key(entry: Entry, record: UsageRecord) -> HourKey:
-    """Who, what and which hour a record bills (the service's deduplication key)."""
+    """Who, what and which hour a record bills (the service's deduplication key); the
+    hour is counted in hours since the epoch."""
     return (
         entry.group,
         record.customer_identifier,
         record.customer_aws_account_id,
         record.license_arn,
         record.dimension,
-        record.hour,
+        entry.second // 3600,
     )
 
 
@@ -337,7 +374,7 @@ def repeat_note(first_index: int, name: RecordName | None = None) -> str:
 def _conflict_reason(
     hour: HourKey, first: _First, index: int, quantity: int | Decimal, name: RecordName | None
 ) -> str:
-    when = f"{hour[-1]:%Y-%m-%dT%H}:00Z"
+    when = f"{datetime.fromtimestamp(hour[-1] * 3600, timezone.utc):%Y-%m-%dT%H}:00Z"
     this = record_name(index, name)
     if first.quantity != quantity:
         what = (

@@ -176,26 +176,28 @@ def _in_order(batch: list[Entry], results: list[Any]) -> bool:
     if len(results) != len(batch):
         return False
     for result, entry in zip(results, batch, strict=True):
-        echo = result.get("UsageRecord") if isinstance(result, Mapping) else None
-        if not isinstance(echo, Mapping):
+        # botocore answers with dicts; anything else takes the matcher's path.
+        echo = result.get("UsageRecord") if type(result) is dict else None
+        if type(echo) is not dict:
             return False
         wire = entry.wire
-        if any(echo.get(name) != wire.get(name) for name in _ECHOED_FIELDS):
+        if tuple(map(echo.get, _ECHOED_FIELDS)) != tuple(map(wire.get, _ECHOED_FIELDS)):
             return False
-        if not _same_second(echo.get("Timestamp"), wire["Timestamp"]):
+        if not _same_second(echo.get("Timestamp"), entry.second):
             return False
     return True
 
 
-def _same_second(echoed: object, sent: datetime) -> bool:
-    """Whether an echoed timestamp (epoch number or aware datetime) is ``sent``'s second."""
+def _same_second(echoed: object, second: int) -> bool:
+    """Whether an echoed timestamp (epoch number or aware datetime) falls in ``second``
+    (whole epoch seconds)."""
     if isinstance(echoed, datetime):
         if echoed.tzinfo is None:
             return False
         echoed = echoed.timestamp()
     if not isinstance(echoed, (int, float)) or isinstance(echoed, bool):
         return False
-    return math.floor(echoed) == math.floor(sent.timestamp())
+    return math.floor(echoed) == second
 
 
 def _match_answer(batch: list[Entry], results: list[Any], unprocessed_echoes: list[Any]) -> Sent:
@@ -221,17 +223,22 @@ def _match_answer(batch: list[Entry], results: list[Any], unprocessed_echoes: li
     return Sent("answered", finals, unprocessed)
 
 
+_KNOWN_STATUSES: dict[str, tuple[MeteringOutcome, str | None]] = {
+    status.value: (status, _STATUS_REASONS.get(status)) for status in SERVICE_STATUSES
+}
+
+
 def _settled(result: Mapping[str, Any]) -> Settled:
     status = result.get("Status")
     record_id = result.get("MeteringRecordId") or None
-    if status not in SERVICE_STATUSES:
-        return Settled(
-            MeteringOutcome.UNPROCESSED,
-            record_id,
-            short_text(
-                f"unknown status {status!r} from the service: the outcome is not known; "
-                "resending the identical record is safe and settles it"
-            ),
-        )
-    outcome = MeteringOutcome(status)
-    return Settled(outcome, record_id, _STATUS_REASONS.get(outcome))
+    known = _KNOWN_STATUSES.get(status) if isinstance(status, str) else None
+    if known is not None:
+        return Settled(known[0], record_id, known[1])
+    return Settled(
+        MeteringOutcome.UNPROCESSED,
+        record_id,
+        short_text(
+            f"unknown status {status!r} from the service: the outcome is not known; "
+            "resending the identical record is safe and settles it"
+        ),
+    )

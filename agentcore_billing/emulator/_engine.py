@@ -67,6 +67,7 @@ class _Result:
     response: HttpResponse
     error_code: str | None
     fault: FaultKind | None = None
+    unprocessed: int = 0
 
 
 def _parse(spec: OperationSpec, raw: RawRequest) -> tuple[dict[str, Any], RequestParseError | None]:
@@ -169,6 +170,7 @@ class Engine:
             error_code=result.error_code,
             fault=fault or result.fault,
             headers=raw.headers,
+            unprocessed=result.unprocessed,
         )
         return result.response
 
@@ -198,8 +200,10 @@ class Engine:
         response = success_response(
             spec.protocol, spec.success_status, spec.model.output_shape, output, request_id
         )
-        unprocessed = spec.name == "BatchMeterUsage" and bool(output.get("UnprocessedRecords"))
-        return _Result(response, None, FaultKind.UNPROCESSED if unprocessed else None)
+        unprocessed = (
+            len(output.get("UnprocessedRecords") or ()) if spec.name == "BatchMeterUsage" else 0
+        )
+        return _Result(response, None, FaultKind.UNPROCESSED if unprocessed else None, unprocessed)
 
     def _check_request(
         self,
@@ -266,6 +270,7 @@ class Engine:
         error_code: str | None,
         fault: FaultKind | None,
         headers: Mapping[str, str] | None = None,
+        unprocessed: int = 0,
     ) -> None:
         token = params.get("clientToken", params.get("ClientToken"))
         committed = error_code is None and fault not in (FaultKind.RESET, FaultKind.QUOTA)
@@ -289,6 +294,7 @@ class Engine:
                     received_at=received,
                     params=MappingProxyType(copy.deepcopy(dict(params))),
                     headers=MappingProxyType(dict(headers or {})),
+                    unprocessed_records=unprocessed,
                 )
             )
             self.counts[(operation, outcome)] += 1

@@ -30,6 +30,8 @@ class RequestRecord:
     params: Mapping[str, Any] = field(repr=False, compare=False)
     headers: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
     """The request's headers (names lower-cased), as received."""
+    unprocessed_records: int = 0
+    """BatchMeterUsage: how many records the answer listed in ``UnprocessedRecords``."""
 
 
 @dataclass(frozen=True)

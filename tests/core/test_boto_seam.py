@@ -61,6 +61,46 @@ def test_user_config_merges_over_ours() -> None:
     assert merged.retries == {"total_max_attempts": 1, "mode": "standard"}  # type: ignore[attr-defined]
 
 
+def _validates(client: Any) -> bool:
+    # botocore keeps the setting out of meta.config; it wraps the serializer instead.
+    from botocore.validate import ParamValidationDecorator
+
+    return isinstance(client._serializer, ParamValidationDecorator)
+
+
+def test_metering_skips_botocores_second_parameter_check_and_payments_keeps_it() -> None:
+    from botocore.config import Config
+
+    metering: Any = MeteringClient(region_name="us-east-1").client
+    payments: Any = PaymentsClient(ARN, region_name="us-east-1").client
+    yours: Any = MeteringClient(
+        region_name="us-east-1", config=Config(parameter_validation=True)
+    ).client
+    assert (_validates(metering), _validates(payments), _validates(yours)) == (
+        False,
+        True,
+        True,
+    )
+
+
+def test_metering_input_is_still_checked_before_sending() -> None:
+    from agentcore_billing import MeteringOutcome
+    from tests.support import NOW, record_calls
+
+    metering = MeteringClient(region_name="us-east-1", clock=lambda: NOW)
+    calls = record_calls(metering.client)
+    bad = {
+        "timestamp": NOW,
+        "dimension": "",
+        "quantity": 1,
+        "customer_identifier": "c",
+    }
+    report = metering.batch_meter_usage([bad], product_code="prod-abc123")
+    assert report.results[0].outcome is MeteringOutcome.REJECTED
+    assert "dimension" in (report.results[0].reason or "")
+    assert calls == []
+
+
 @pytest.mark.parametrize(
     "build",
     [

@@ -91,6 +91,7 @@ def test_unprocessed_records_are_returned_and_not_stored(faulty):
     assert len(response["Results"]) + len(unprocessed) == 20
     assert len(emu.accepted_usage_records()) == len(response["Results"])
     assert emu.requests()[-1].fault is FaultKind.UNPROCESSED
+    assert emu.requests()[-1].unprocessed_records == len(unprocessed)
 
     emu.set_faults()
     retried = metering.batch_meter_usage(UsageRecords=unprocessed)
