@@ -7,7 +7,8 @@ the token once and sends it on every attempt, retries, paces, maps botocore fail
 to :mod:`agentcore_billing._core.errors` classes, and builds each error once with its
 final flags (``outcome_unknown``, ``earlier_attempt_unanswered``). botocore's own
 exceptions quote request values, so only a :class:`~._core.redaction.ScrubbedCause`
-is chained to the errors it raises.
+is chained to the errors it raises. The call's deadline is hard (:mod:`.deadline`): no
+wait or retry runs past it, and the last attempt's read timeout is cut to the time left.
 """
 
 from __future__ import annotations
@@ -23,13 +24,16 @@ from botocore.exceptions import (
     NoCredentialsError,
     ParamValidationError,
     PartialCredentialsError,
+    ReadTimeoutError,
 )
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from botocore.parsers import ResponseParserError
 
+from .deadline import MIN_ATTEMPT, Budget, attempt_within
 from .errors import (
     AgentCoreBillingError,
     ConfigurationError,
+    DeadlineExceededError,
     InternalServerError,
     InvalidInputError,
     ServiceError,
@@ -48,10 +52,14 @@ _CREDENTIAL_ERRORS = (NoCredentialsError, PartialCredentialsError)
 
 
 class Pacer(Protocol):
-    """What the engine needs of a request pacer (see ``_metering.pacing.Pacer``)."""
+    """What the engine needs of a request pacer (see ``_metering.pacing.Pacer``).
+
+    ``acquire_after(delay, limit)`` returns ``None``, waiting for nothing, when the
+    first slot after ``delay`` lies more than ``limit`` seconds away.
+    """
 
     def acquire(self) -> float: ...
-    def acquire_after(self, delay: float) -> float: ...
+    def acquire_after(self, delay: float, limit: float | None = None) -> float | None: ...
     def on_throttle(self) -> None: ...
     def on_success(self) -> None: ...
 
@@ -62,8 +70,8 @@ class _Unpaced:
     def acquire(self) -> float:
         return 0.0
 
-    def acquire_after(self, delay: float) -> float:
-        return 0.0
+    def acquire_after(self, delay: float, limit: float | None = None) -> float | None:
+        return None if limit is not None and delay > limit else 0.0
 
     def on_throttle(self) -> None:
         return None
@@ -205,24 +213,32 @@ class Invoker:
     ) -> dict[str, Any]:
         bound = getattr(self.client, call.spec.method)
         unanswered: list[bool] = []
+        pacer.acquire()
+        # The deadline counts from the first slot: every later wait and attempt is in it.
+        started = self.retrier.monotonic()
+        budget = self.retrier.budget(started)
 
         def attempt() -> dict[str, Any]:
-            return _attempt(bound, call)
+            return _attempt(bound, call, budget)
 
         def note_retry(error: BaseException, attempt_number: int, wait: float) -> None:
-            if isinstance(error, (TransportError, InternalServerError)):
-                unanswered.append(True)
             if isinstance(error, ThrottlingError):
                 pacer.on_throttle()
-            # A retry's slot is taken after its back-off, so waiting holds no slot.
-            pacer.acquire_after(wait)
+            # A retry's slot is taken after its back-off, so waiting holds no slot. A slot
+            # leaving the attempt too little time ends the call with this failure.
+            limit = None if budget.ends is None else budget.left() - MIN_ATTEMPT
+            if pacer.acquire_after(wait, limit) is None:
+                raise error
+            if isinstance(error, (TransportError, InternalServerError)):
+                unanswered.append(True)
             if on_retry is not None:
                 on_retry(error, attempt_number, wait)
 
-        pacer.acquire()
         failure: ServiceError | None = None
         try:
-            data = self.retrier.run(attempt, operation=call.spec.name, on_retry=note_retry)
+            data = self.retrier.run(
+                attempt, operation=call.spec.name, on_retry=note_retry, started=started
+            )
         except ServiceError as err:
             failure = err
         if failure is None:
@@ -275,22 +291,33 @@ class _Call:
         )
 
 
-def _attempt(bound: Callable[..., dict[str, Any]], call: _Call) -> dict[str, Any]:
+def _attempt(bound: Callable[..., dict[str, Any]], call: _Call, budget: Budget) -> dict[str, Any]:
     try:
-        with redacting():
+        with redacting(), attempt_within(budget):
             return bound(**call.params)
     except (ClientError, *_TRANSPORT_ERRORS, *_CREDENTIAL_ERRORS, ParamValidationError) as err:
-        failure = _mapped(err, call)
+        failure = _mapped(err, call, budget)
         cause = ScrubbedCause.of(err, call.secrets)
     # Outside the handler, so the raw botocore exception is not kept as __context__.
     raise failure from cause
 
 
-def _mapped(err: Exception, call: _Call) -> AgentCoreBillingError:
+def _mapped(err: Exception, call: _Call, budget: Budget) -> AgentCoreBillingError:
     operation = call.spec.name
     if isinstance(err, ClientError):
         mapped = from_client_error(err, operation=operation, client_token=call.token)
         return mapped.replace(message=scrub(mapped.message, call.secrets))
+    if isinstance(err, ReadTimeoutError) and budget.cut_to is not None:
+        return DeadlineExceededError(
+            operation=operation,
+            code="DeadlineExceeded",
+            message=(
+                f"RetryPolicy.deadline of {budget.deadline:g}s reached: no answer in the "
+                f"{budget.cut_to:.2f}s left to this attempt (its read timeout was cut to "
+                "that); the request may have been processed"
+            ),
+            client_token=call.token,
+        )
     if isinstance(err, _TRANSPORT_ERRORS):
         return TransportError(
             operation=operation,

@@ -15,6 +15,7 @@ The tree::
     ├── LateEventError (also ValueError)        a usage event for an hour already sealed
     └── ServiceError                            the service (or the way to it) failed
         ├── TransportError                      connection reset, timeout: no answer
+        │   └── DeadlineExceededError           the call's deadline cut its last attempt
         ├── ThrottlingError                     retried
         ├── InternalServerError                 retried (HTTP 5xx)
         │   └── InternalServiceErrorError       metering's InternalServiceErrorException
@@ -378,6 +379,20 @@ class TransportError(ServiceError):
     """No usable HTTP answer: connection refused or reset, timeout, broken response."""
 
     retryable_by_default = True
+
+
+class DeadlineExceededError(TransportError):
+    """The call's ``RetryPolicy.deadline`` passed while its last attempt awaited an answer.
+
+    That attempt's read timeout was cut to the time left, so the call ends on time; the
+    request was sent and may have been processed. For a call with a client token,
+    ``outcome_unknown`` is set: replay it with ``client_token`` to settle it.
+
+    Example:
+        >>> err = DeadlineExceededError(operation="MeterUsage", code="DeadlineExceeded")
+        >>> isinstance(err, TransportError), err.retryable
+        (True, True)
+    """
 
 
 class ThrottlingError(ServiceError):

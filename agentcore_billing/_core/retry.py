@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from tenacity import RetryCallState, Retrying, retry_if_exception
 
 from .clock import Monotonic, Sleep, monotonic, real_sleep
+from .deadline import MIN_ATTEMPT, Budget
 from .errors import ServiceError
 
 T = TypeVar("T")
@@ -37,7 +38,9 @@ class RetryPolicy(BaseModel):
         initial_delay: the back-off cap before the first retry, in seconds; the cap
             doubles on every retry up to ``max_delay``.
         max_delay: the largest single wait, in seconds.
-        deadline: total seconds a call may spend, waits included; ``None`` = no limit.
+        deadline: total seconds a call may spend from its first attempt on, waits and
+            the last attempt's read included (its read timeout is cut to the time left;
+            no retry starts with less than 0.1 s left); ``None`` = no limit.
         jitter: full jitter (a uniform draw below the cap) when True; the cap itself
             when False (useful for exact tests).
 
@@ -126,20 +129,42 @@ class Retrier:
         self.monotonic: Monotonic = monotonic or _default_monotonic
         self._rng = rng
 
+    def budget(self, started: float | None = None) -> Budget:
+        """The time budget of a call started at ``started`` (default: now).
+
+        Example:
+            >>> Retrier(RetryPolicy(deadline=2.5)).budget().hard
+            True
+        """
+        deadline = self.policy.deadline
+        if started is None:
+            started = self.monotonic()
+        return Budget(
+            deadline=deadline,
+            ends=None if deadline is None else started + deadline,
+            clock=self.monotonic,
+            hard=self.monotonic in _REAL_CLOCKS,
+        )
+
     def run(
         self,
         fn: Callable[[], T],
         *,
         operation: str,
         on_retry: Callable[[BaseException, int, float], None] | None = None,
+        started: float | None = None,
     ) -> T:
         """Call ``fn`` until it succeeds, fails for good, or the budget runs out.
 
         The last error is re-raised unchanged; ``on_retry(error, attempt, wait)`` is
-        called before each wait. The first attempt is a plain call: the tenacity loop
-        is built only once a retryable failure needs it (most calls never do).
+        called before each wait (and may raise to end the call). The deadline counts
+        from ``started`` (default: now). No retry is made that would start with less
+        than ``MIN_ATTEMPT`` seconds left. The first attempt is a plain call: the
+        tenacity loop is built only once a retryable failure needs it (most calls
+        never do).
         """
-        started = self.monotonic()
+        if started is None:
+            started = self.monotonic()
         try:
             return fn()
         except ServiceError as first:
@@ -167,7 +192,9 @@ class Retrier:
 
     def _past_deadline(self, started: float, upcoming_sleep: float) -> bool:
         deadline = self.policy.deadline
-        return deadline is not None and self.monotonic() - started + upcoming_sleep > deadline
+        if deadline is None:
+            return False
+        return self.monotonic() - started + upcoming_sleep + MIN_ATTEMPT > deadline
 
     def _stop(self, started: float) -> Callable[[RetryCallState], bool]:
         # Tenacity counts from the second attempt: the first ran before it was built.
@@ -212,3 +239,7 @@ class Retrier:
 
 def _default_monotonic() -> float:
     return monotonic()
+
+
+_REAL_CLOCKS: tuple[Monotonic, ...] = (_default_monotonic, monotonic)
+"""Clocks that measure real time, so a deadline on them may bound a socket read."""

@@ -15,6 +15,10 @@ One retry layer: a ``config=`` whose ``retries`` allow more than one attempt is 
 ``max_attempts`` / ``retry_mode`` cannot undo it either, because the explicit single
 attempt set here wins over them. A ``client=`` you inject keeps its own retries (they
 multiply ours, with the same client token); a warning is logged when it has them.
+
+Every client, built or injected, gets one ``before-send`` handler that cuts the read
+timeout of the library's last attempt to the call's time left (:mod:`.deadline`); it
+does nothing for requests the library does not make.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from botocore.config import Config
 
 from agentcore_billing._version import __version__
 
+from .deadline import install as install_deadline
 from .errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -132,6 +137,7 @@ class LazyClient:
             _refuse_retries(config)  # at construction, before anything is built
         if client is not None:
             _warn_if_retrying(service_name, client)
+            install_deadline(client)
         self.service_name = service_name
         self._bearer = bearer
         self._client = client
@@ -184,6 +190,7 @@ class LazyClient:
         )
         if self._bearer is not None:
             self._bearer.install(client)
+        install_deadline(client)
         return client
 
 

@@ -112,9 +112,13 @@ class GatedPacer:
         self._gate.sleep(wait, self._sleep)
         return wait
 
-    def acquire_after(self, delay: float) -> float:
-        """Take the first slot after a back-off of ``delay`` (slept by the caller)."""
-        extra = self._reserve(delay) - max(0.0, delay)
+    def acquire_after(self, delay: float, limit: float | None = None) -> float | None:
+        """Take the first slot after a back-off of ``delay`` (slept by the caller);
+        ``None`` when it lies more than ``limit`` seconds away (nothing waited)."""
+        start = self._reserve(delay)
+        if limit is not None and start > limit:
+            return None
+        extra = start - max(0.0, delay)
         if extra > 0:
             self._gate.sleep(extra, self._sleep)
             return extra

@@ -136,12 +136,14 @@ class Pacer:
             self._sleep(wait)
         return wait
 
-    def acquire_after(self, delay: float) -> float:
+    def acquire_after(self, delay: float, limit: float | None = None) -> float | None:
         """Take the first slot at least ``delay`` seconds away, for a caller about to
         sleep ``delay`` itself (a retry's back-off): sleep only the wait beyond it.
 
         The slot is placed after the back-off, so the back-off does not spend a slot
-        other requests could have used. Returns the seconds slept here.
+        other requests could have used. Returns the seconds slept here, or ``None``
+        (nothing slept; the slot goes unused) when the slot lies more than ``limit``
+        seconds away: a call whose deadline comes first ends instead of waiting.
 
         Example:
             >>> from agentcore_billing._core.clock import ManualClock
@@ -149,8 +151,13 @@ class Pacer:
             >>> pacer = Pacer(2.0, monotonic=clock.monotonic, sleep=clock.sleep)
             >>> pacer.acquire(), pacer.acquire_after(0.25), pacer.acquire_after(2.0)
             (0.0, 0.25, 0.0)
+            >>> pacer.acquire_after(0.0, limit=1.0) is None  # the next free slot: 2.5 s away
+            True
         """
-        extra = self.reserve(after=delay) - max(0.0, delay)
+        start = self.reserve(after=delay)
+        if limit is not None and start > limit:
+            return None
+        extra = start - max(0.0, delay)
         if extra > 0:
             self._sleep(extra)
             return extra
