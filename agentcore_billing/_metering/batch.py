@@ -12,9 +12,11 @@ Ending early:
 
 * an interruption (KeyboardInterrupt, SystemExit, an exception from the input, the
   consumer or ``on_result``, the iterator closed) stops the gate at once (no attempt
-  starts afterwards, waits wake up), waits for the requests already on the wire, passes
-  their outcomes to ``on_result`` (a failure of ``on_result`` then is logged, not
-  raised: the interruption propagates unchanged);
+  starts afterwards, waits wake up), finishes settling the answer it may have cut
+  short, waits for the requests already on the wire and passes their outcomes to
+  ``on_result``, then every other record read gets its one result too: UNPROCESSED
+  (``maybe_billed`` if its request never got an answer). A failure of ``on_result``
+  then is logged, not raised: the interruption propagates unchanged;
 * a failure no record caused aborts: the same, then ``MeteringAborted`` whose report
   holds every record not yet yielded, answered ones with their outcomes and the rest
   UNPROCESSED (``maybe_billed`` when an attempt that carried it went unanswered); when
@@ -122,6 +124,8 @@ class BatchRun:
         self._failures = 0
         self._abort: Sent | None = None
         self._stopping = False
+        self._flying: dict[int, Job] = {}  # requests on the wire, by id(job)
+        self._ending = "the call was interrupted"
         self._answers = 0
         self._started = monotonic()
 
@@ -201,6 +205,7 @@ class BatchRun:
             job = self._lanes.take(self._monotonic(), partial=self._may_send_short())
             if job is None:
                 return
+            self._flying[id(job)] = job
             if self._settings.max_workers == 1 or self._alone():
                 self._handle(job, self._send(job))
                 return  # hand its results out before the next request
@@ -239,7 +244,21 @@ class BatchRun:
     # -- settling -------------------------------------------------------------------
 
     def _handle(self, job: Job, sent: Sent) -> None:
+        self._flying.pop(id(job), None)
         self._answers += sent.kind in ("answered", "record", "group", "transient")
+        try:
+            self._apply(job, sent)
+        except BaseException:
+            if self._stopping:
+                raise
+            # Interrupted part-way through an answer (on_result raised, or Ctrl-C): the
+            # rest of it was billed all the same, so it is settled before the
+            # interruption goes on (settling twice is a no-op).
+            self._stopping = True
+            self._apply(job, sent)
+            raise
+
+    def _apply(self, job: Job, sent: Sent) -> None:
         if sent.unanswered:
             for entry in job.batch:
                 entry.unanswered = True
@@ -368,6 +387,7 @@ class BatchRun:
         assert sent is not None
         self._drain_in_flight()
         if sent.error is not None and (sent.kind == "crash" or self._setup_error(sent)):
+            self._ending = f"the batch could not go on ({sent.reason})"
             raise sent.error
         reason = f"not sent: the batch was aborted ({sent.reason})"
         for slot in self._slots:
@@ -406,6 +426,20 @@ class BatchRun:
         if not finished:
             self._stopping = True
             self._drain_in_flight()
+            self._report_the_rest(self._ending)
+
+    def _report_the_rest(self, why: str) -> None:
+        """Give every record read and not yet answered its one result: UNPROCESSED,
+        ``maybe_billed`` when a request carrying it was on the wire without an answer."""
+        for job in self._flying.values():
+            for entry in job.batch:
+                entry.unanswered = True
+        for slot in list(self._slots):
+            if slot.result is None:
+                if slot.entry is not None:
+                    self._settle_entry(slot.entry, _ended(why, slot.entry))
+                else:
+                    self._settle(slot, _ended(why, None))
 
 
 def _unprocessed(reason: str, entry: Entry | None) -> Settled:
@@ -416,6 +450,17 @@ def _unprocessed(reason: str, entry: Entry | None) -> Settled:
             "identical record settles it"
         )
     return Settled(MeteringOutcome.UNPROCESSED, reason=reason, maybe_billed=maybe)
+
+
+def _ended(why: str, entry: Entry | None) -> Settled:
+    """The result of a record the call ended on before the service answered it."""
+    if entry is not None and entry.unanswered:
+        return _unprocessed(f"no answer before {why}", entry)
+    if entry is not None and entry.rounds:
+        reason = f"came back unprocessed and {why} before it was sent again"
+    else:
+        reason = f"not sent: {why}"
+    return Settled(MeteringOutcome.UNPROCESSED, reason=f"{reason}; resending it is safe")
 
 
 def _unsent(why: str, entry: Entry) -> Settled:

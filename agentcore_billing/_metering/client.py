@@ -236,8 +236,10 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
 
         On an interruption (KeyboardInterrupt, an exception from the input, the consumer
         or ``on_result``, closing the iterator) sending stops at once; answers of
-        requests already on the wire go to ``on_result``, then the interruption
-        propagates unchanged. No library thread sends afterwards.
+        requests already on the wire go to ``on_result``, and so does an UNPROCESSED
+        result for every other record read (``maybe_billed`` when its request went
+        unanswered), so each record read reaches ``on_result`` exactly once. Then the
+        interruption propagates unchanged. No library thread sends afterwards.
 
         Reasons name other records as ``record #<index>``; ``record_name(index)`` names
         them your way instead (a command line reading a file says ``line 12``).

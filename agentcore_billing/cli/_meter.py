@@ -55,9 +55,10 @@ for stdin it is guessed from the first line.
 
 --report is written as answers arrive. Ctrl-C stops sending (the requests already on
 the wire are answered first), finishes the report with one row per input line and
-exits 130: a record whose answer had not arrived is UNKNOWN (it may have been billed;
-metering the identical record again is safe, it is billed once), a line not read yet
-is UNPROCESSED (not sent). A second Ctrl-C stops at once.
+exits 130: a record the service did not answer is UNPROCESSED (maybe_billed when its
+request went unanswered: metering the identical record again is safe, it is billed
+once), as is a line not read yet; UNKNOWN marks a record whose result could not be
+recorded at all (a second Ctrl-C stops at once).
 
 \b
 Exit codes:

@@ -245,14 +245,14 @@ class MeterRun:
         answered, unanswered = tally.total, tally.unanswered
         if self._report is None:
             click.echo(
-                f"interrupted: {answered} record(s) answered, {unanswered} without an answer "
+                f"interrupted: {answered} record(s) with a result, {unanswered} without one "
                 "(--report keeps every record's result)",
                 err=True,
             )
         else:
             unread = self._stopped(feed, UNANSWERED, UNKNOWN)
             click.echo(
-                f"interrupted: {answered} record(s) answered, {unanswered} without an answer "
+                f"interrupted: {answered} record(s) with a result, {unanswered} without one "
                 f"({UNKNOWN}), {unread} line(s) not read ({UNPROCESSED}); "
                 f"report written to {self._report.path}",
                 err=True,

@@ -193,3 +193,54 @@ def test_ctrl_c_under_throttling_returns_at_once_and_twice_leaves_no_sender(
     sent = len(e.batch_requests(emu))
     assert elapsed < 10.0 and sent <= 8  # four requests in flight, each tried once
     assert len(e.batch_requests(emu)) == sent
+
+
+@pytest.mark.parametrize("raised", [RuntimeError, KeyboardInterrupt])
+def test_on_result_raising_mid_answer_still_reports_the_rest_of_that_answer(
+    make_emulator: Any, boto_session: Any, clock: Any, raised: type[BaseException]
+) -> None:
+    # Before: raising at the 10th result of a 25-record answer left its last 15
+    # records billed and never passed to on_result.
+    emu = make_emulator(quotas=NO_QUOTAS)
+    e.seed(emu, 100)
+    metering = e.client(emu, boto_session, max_workers=1, **_fake_time(clock))
+    journal = Journal()
+
+    def on_result(result: Any) -> None:
+        journal(result)
+        if len(journal.results) == 60:
+            raise raised("stop")
+
+    with pytest.raises(raised):
+        metering.batch_meter_usage(e.records(200, customers=100), on_result=on_result)
+    assert len(e.billed(emu)) == 75  # three requests answered
+    assert journal.billed() == e.billed(emu)
+
+
+def test_an_interruption_gives_every_record_read_exactly_one_result(
+    make_emulator: Any, boto_session: Any, clock: Any
+) -> None:
+    # Before: records read ahead but not yet answered got no result at all.
+    emu = make_emulator(quotas=NO_QUOTAS)
+    e.seed(emu, 100)
+    metering = e.client(emu, boto_session, max_workers=4, **_fake_time(clock))
+    journal = Journal()
+    read = 0
+
+    def source() -> Iterator[UsageRecord]:
+        nonlocal read
+        for record in e.records(2000, customers=100):
+            read += 1
+            yield record
+
+    stream = metering.iter_batch_meter_usage(source(), on_result=journal)
+    for n, _ in enumerate(stream, 1):
+        if n == 300:
+            break
+    stream.close()
+    assert _joined_workers()
+    assert sorted(r.index for r in journal.results) == list(range(read))
+    assert journal.billed() == e.billed(emu)
+    rest = [r for r in journal.results if r.outcome is not MeteringOutcome.SUCCESS]
+    assert rest and {r.outcome for r in rest} == {MeteringOutcome.UNPROCESSED}
+    assert all("the call was interrupted" in (r.reason or "") for r in rest)
