@@ -91,6 +91,7 @@ if TYPE_CHECKING:
     from ._ledger.ingest import RecordSummary
     from ._ledger.ledger import UsageLedger
     from ._ledger.models import FlushReport, HourResult, HourState, LedgerStatus, UsageEvent
+    from ._metering.check import RecordCheck
     from ._metering.client import MeteringClient
     from ._metering.quantity import quantize_quantity
     from ._metering.records import UsageAllocation, UsageRecord
@@ -192,6 +193,7 @@ _LAZY: dict[str, str] = {
     "PaymentsClient": "._payments.client",
     "PaymentsControlClient": "._control.client",
     "ProvisionedPaymentManager": "._control.models",
+    "RecordCheck": "._metering.check",
     "RecordSummary": "._ledger.ingest",
     "RegisterUsageResult": "._metering.results",
     "ResolvedCustomer": "._metering.results",
@@ -312,6 +314,7 @@ __all__ = [
     "PlatformNotSupportedError",
     "PolicyViolationError",
     "ProvisionedPaymentManager",
+    "RecordCheck",
     "RecordSummary",
     "RegisterUsageResult",
     "ResolvedCustomer",

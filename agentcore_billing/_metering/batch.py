@@ -42,7 +42,7 @@ from agentcore_billing._core.retry import RetryPolicy
 from .dispatch import Job, Lanes, Workers
 from .gate import Gate
 from .packing import MAX_RECORDS_PER_REQUEST, GroupKey, halves
-from .plan import Admitter, Entry, HourBook, Settled, hour_key, repeat_of
+from .plan import Admitter, Entry, HourBook, RecordName, Settled, hour_key, repeat_of
 from .results import BatchMeterReport, InputRecord, MeteringOutcome, UsageRecordResult
 from .send import Sent
 
@@ -55,6 +55,11 @@ SHUTDOWN_WAIT = 75.0
 """Most seconds an ending call waits for requests already on the wire (a read timeout)."""
 
 OnResult = Callable[[UsageRecordResult], object]
+
+
+def hour_book(window: int, name: RecordName | None = None) -> HourBook:
+    """The same-hour book of a call reading ``window`` records ahead (also for checks)."""
+    return HourBook(max(8192, 4 * window), name=name)
 
 
 @dataclass(slots=True)
@@ -93,6 +98,7 @@ class BatchRun:
         sleep: Sleep,
         backoff: Callable[[int], float],
         on_result: OnResult | None = None,
+        record_name: RecordName | None = None,
     ) -> None:
         self._input = iter(records)
         self._admit = admitter
@@ -106,7 +112,7 @@ class BatchRun:
         self._on_result = on_result
         self._slots: deque[_Slot] = deque()
         self._pending: dict[int, _Slot] = {}
-        self._book = HourBook(max(8192, 4 * settings.window))
+        self._book = hour_book(settings.window, record_name)
         self._lanes = Lanes(max_records=admitter.max_records)
         self._workers = Workers(settings.max_workers, send)
         self._refused: dict[GroupKey, str] = {}
@@ -175,7 +181,7 @@ class BatchRun:
             self._settle(slot, Settled(MeteringOutcome.REJECTED, reason=info))
         elif verdict == "repeat":
             if info.settled is not None:
-                self._settle(slot, repeat_of(info.index, info.settled))
+                self._settle(slot, repeat_of(info.index, info.settled, self._book.name))
             else:
                 info.repeats.append(index)
         else:
@@ -334,7 +340,7 @@ class BatchRun:
             for index in self._book.settle(slot.hour, entry.index, settled):
                 repeat = self._pending.get(index)
                 if repeat is not None and repeat.result is None:
-                    self._settle(repeat, repeat_of(entry.index, settled))
+                    self._settle(repeat, repeat_of(entry.index, settled, self._book.name))
 
     def _settle(self, slot: _Slot, settled: Settled) -> None:
         slot.result = UsageRecordResult(

@@ -28,7 +28,8 @@ from agentcore_billing._core.retry import Retrier, RetryPolicy
 from agentcore_billing._core.seam import LazyClient
 from agentcore_billing._core.validation import checked
 
-from .batch import BatchRun, OnResult, Settings
+from .batch import BatchRun, OnResult, Settings, hour_book
+from .check import RecordCheck, check_records
 from .dispatch import Job
 from .gate import Gate, GatedPacer, gated_sleep
 from .pacing import Pacer, shared_pacer
@@ -182,6 +183,7 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
         *,
         product_code: str | None = None,
         on_result: Callable[[UsageRecordResult[RecordT_co]], object] | None = None,
+        record_name: Callable[[int], str] | None = None,
     ) -> BatchMeterReport[RecordT_co]:
         """Meter any number of usage records; every record gets exactly one result.
 
@@ -198,7 +200,7 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
         collected: list[UsageRecordResult[RecordT_co]] = []
         try:
             for result in self.iter_batch_meter_usage(
-                records, product_code=product_code, on_result=on_result
+                records, product_code=product_code, on_result=on_result, record_name=record_name
             ):
                 collected.append(result)
         except MeteringAborted as err:
@@ -213,6 +215,7 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
         *,
         product_code: str | None = None,
         on_result: Callable[[UsageRecordResult[RecordT_co]], object] | None = None,
+        record_name: Callable[[int], str] | None = None,
     ) -> Generator[UsageRecordResult[RecordT_co], None, None]:
         """Stream results in input order while reading ``records`` lazily.
 
@@ -237,6 +240,10 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
         requests already on the wire go to ``on_result``, then the interruption
         propagates unchanged. No library thread sends afterwards.
 
+        Reasons name other records as ``record #<index>``; ``record_name(index)`` names
+        them your way instead (a command line reading a file says ``line 12``).
+        :meth:`check_batch` applies the same checks without sending.
+
         Raises:
             InvalidInputError: ``records`` is not an iterable of records, or
                 ``product_code`` is malformed (before anything is read or sent).
@@ -247,24 +254,69 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
             >>> for result in metering.iter_batch_meter_usage(records):  # doctest: +SKIP
             ...     print(result.index, result.outcome, result.reason)
         """
+        admitter = self._admitter(records, product_code)
+        _callable_or_none("on_result", on_result)
+        _callable_or_none("record_name", record_name)
+        run = self._run_batch(records, admitter, cast("OnResult | None", on_result), record_name)
+        results = run.results()  # each result holds its input: typed as the caller's records
+        return cast("Generator[UsageRecordResult[RecordT_co], None, None]", results)
+
+    def check_batch(
+        self,
+        records: Iterable[RecordT_co],
+        *,
+        product_code: str | None = None,
+        record_name: Callable[[int], str] | None = None,
+    ) -> Generator[RecordCheck[RecordT_co], None, None]:
+        """Check records as :meth:`iter_batch_meter_usage` would, and send nothing.
+
+        The batch path's own checks, in its order: the field rules, the time window
+        (at this moment), a product code for legacy records, the request size, and the
+        same-hour book (another record for a customer, dimension and hour already seen
+        is a conflict; a true repeat would be sent once). Yields one
+        :class:`RecordCheck` per record, in input order, reading ``records`` lazily.
+        No request is made, so neither credentials nor a Region are needed. A record
+        that passes can still be refused by the service (an unknown customer, a
+        dimension the product lacks). ``product_code`` and ``record_name`` mean what
+        they mean for :meth:`iter_batch_meter_usage`.
+
+        Raises:
+            InvalidInputError: as :meth:`iter_batch_meter_usage` (before anything is read).
+
+        Example:
+            >>> from datetime import timezone
+            >>> now = datetime(2026, 11, 23, 10, 30, tzinfo=timezone.utc)
+            >>> checker = MeteringClient(product_code="prod-abc123", clock=lambda: now)
+            >>> rows = [{"timestamp": now.replace(minute=m), "dimension": "tokens",
+            ...          "quantity": q, "customer_identifier": "c-1"} for m, q in [(5, 2), (9, 3)]]
+            >>> [(c.ok, c.conflicts_with) for c in checker.check_batch(rows)]
+            [(True, None), (False, 0)]
+        """
+        admitter = self._admitter(records, product_code)
+        _callable_or_none("record_name", record_name)
+        book = hour_book(self.chunk_size, record_name)
+        checks = check_records(
+            records, admitter=admitter, book=book, clock=self._clock, every=self.chunk_size
+        )
+        return cast("Generator[RecordCheck[RecordT_co], None, None]", checks)
+
+    def _admitter(self, records: object, product_code: str | None) -> Admitter:
+        """The batch path's admission for this call; refuses a non-iterable ``records``."""
         if isinstance(records, (str, bytes, Mapping, UsageRecord)) or not isinstance(
             records, Iterable
         ):
             raise InvalidInputError(
                 "records", "must be an iterable of UsageRecord or dicts", type(records).__name__
             )
-        if on_result is not None and not callable(on_result):
-            raise InvalidInputError(
-                "on_result", "must be callable or None", type(on_result).__name__
-            )
         code = self.product_code if product_code is None else check_product_code(product_code)
-        admitter = Admitter(window=self.window, product_code=code, licensed_product_code=code)
-        run = self._run_batch(records, admitter, cast("OnResult | None", on_result))
-        results = run.results()  # each result holds its input: typed as the caller's records
-        return cast("Generator[UsageRecordResult[RecordT_co], None, None]", results)
+        return Admitter(window=self.window, product_code=code, licensed_product_code=code)
 
     def _run_batch(
-        self, records: Iterable[object], admitter: Admitter, on_result: OnResult | None
+        self,
+        records: Iterable[object],
+        admitter: Admitter,
+        on_result: OnResult | None,
+        record_name: Callable[[int], str] | None,
     ) -> BatchRun:
         gate = Gate()
         policy = self._retrier.policy
@@ -302,6 +354,7 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
             sleep=self._retrier.sleep,
             backoff=backoff,
             on_result=on_result,
+            record_name=record_name,
         )
 
     def meter_usage(
@@ -435,6 +488,11 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
                 "product_code", "required: pass product_code=... here or to MeteringClient"
             )
         return check_product_code(code)
+
+
+def _callable_or_none(name: str, value: object) -> None:
+    if value is not None and not callable(value):
+        raise InvalidInputError(name, "must be callable or None", type(value).__name__)
 
 
 def _positive_int(name: str, value: object) -> int:

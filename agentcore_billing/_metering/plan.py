@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -275,6 +275,19 @@ class _First:
 
 HourKey = tuple[Any, ...]
 
+RecordName = Callable[[int], str]
+"""How a reason names an input record by its index (``record #N`` when none is given)."""
+
+
+def record_name(index: int, name: RecordName | None = None) -> str:
+    """The name a reason gives input record ``index``.
+
+    Example:
+        >>> record_name(3), record_name(3, lambda i: f"line {i + 2}")
+        ('record #3', 'line 5')
+    """
+    return f"record #{index}" if name is None else name(index)
+
 
 class HourBook:
     """The first record of each customer, dimension and hour seen in this call (bounded).
@@ -290,8 +303,10 @@ class HourBook:
         (('first', None), 'repeat')
     """
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, *, name: RecordName | None = None) -> None:
         self.capacity = max(1, capacity)
+        self.name = name
+        """How conflict reasons name records (see :func:`record_name`)."""
         self._firsts: OrderedDict[HourKey, _First] = OrderedDict()
 
     def check(
@@ -306,7 +321,12 @@ class HourBook:
             return "first", None
         if first.key == key:
             return "repeat", first
-        return "conflict", _conflict_reason(hour, first, index, quantity)
+        return "conflict", _conflict_reason(hour, first, index, quantity, self.name)
+
+    def first_index(self, hour: HourKey) -> int | None:
+        """The index of the first record remembered for ``hour``, if any."""
+        first = self._firsts.get(hour)
+        return None if first is None else first.index
 
     def settle(self, hour: HourKey, index: int, settled: Settled) -> list[int]:
         """Record the outcome of first record ``index``; return its waiting repeats."""
@@ -331,31 +351,49 @@ def hour_key(entry: Entry, record: UsageRecord) -> HourKey:
     )
 
 
-def repeat_of(first_index: int, settled: Settled) -> Settled:
+def repeat_of(first_index: int, settled: Settled, name: RecordName | None = None) -> Settled:
     """The outcome of a true repeat of record ``first_index``: the first one's, said so."""
-    note = (
-        f"repeat of record #{first_index} (identical, timestamp included): sent once and "
-        "counted once"
-    )
+    note = repeat_note(first_index, name)
     reason = note if settled.reason is None else f"{settled.reason}; {note}"
     return Settled(settled.outcome, settled.metering_record_id, reason, settled.maybe_billed)
 
 
-def _conflict_reason(hour: HourKey, first: _First, index: int, quantity: int | Decimal) -> str:
+def repeat_note(first_index: int, name: RecordName | None = None) -> str:
+    """What a result says of a true repeat of record ``first_index``.
+
+    Example:
+        >>> repeat_note(0)
+        'repeat of record #0 (identical, timestamp included): sent once and counted once'
+    """
+    return (
+        f"repeat of {record_name(first_index, name)} (identical, timestamp included): sent "
+        "once and counted once"
+    )
+
+
+def _conflict_reason(
+    hour: HourKey, first: _First, index: int, quantity: int | Decimal, name: RecordName | None
+) -> str:
     when = f"{datetime.fromtimestamp(hour[-1] * 3600, timezone.utc):%Y-%m-%dT%H}:00Z"
+    this = record_name(index, name)
     if first.quantity != quantity:
         what = (
-            f"with quantity {first.quantity}, record #{index} {quantity}; the service "
+            f"with quantity {first.quantity}, {this} with {quantity}; the service "
             f"would bill only the first (DuplicateRecord)"
         )
     else:
         what = (
             f"and the same quantity {quantity} but not identical (time or allocations "
             f"differ); the service keeps one record per hour and would answer Success for "
-            f"record #{index} without billing it"
+            f"{this} without billing it"
         )
+    both = (
+        f"records #{first.index} and #{index}"
+        if name is None
+        else f"{name(first.index)} and {this}"
+    )
     return (
-        f"conflict: records #{first.index} and #{index} have the same customer, "
-        f"dimension and hour ({when}) {what}. Send one record per customer, dimension "
-        "and hour: sum the hour first (UsageLedger aggregates events into hours)"
+        f"conflict: {both} have the same customer, dimension and hour ({when}) {what}. "
+        "Send one record per customer, dimension and hour: sum the hour first "
+        "(UsageLedger aggregates events into hours)"
     )

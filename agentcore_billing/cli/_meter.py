@@ -8,17 +8,16 @@ with its line number and the good lines are metered anyway.
 from __future__ import annotations
 
 import io
-import json
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 import click
 from rich.text import Text
 
-from ._options import aws_options, metering_client, settings_of
+from ._meter_run import Feed, MeterRun, Source, check
+from ._options import aws_options, checking_client, metering_client, settings_of
 from ._output import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -28,19 +27,18 @@ from ._output import (
     stderr_console,
     stdout_console,
 )
-from ._records import Format, InputFormatError, ParsedLine, format_for, read_records
+from ._records import Format, InputFormatError, format_for, read_records
+from ._report import write_json
 from ._summary import MeterTally, outcome_table, progress_bar
-
-if TYPE_CHECKING:
-    from agentcore_billing import UsageRecord, UsageRecordResult
 
 HELP = """Meter usage records from FILE (CSV or JSON Lines; - reads stdin).
 
 Each record goes to BatchMeterUsage (25 per request, paced, retried, unprocessed
-records resent); a progress bar shows on a terminal, then a table of outcomes:
-SUCCESS, DUPLICATE_RECORD, CUSTOMER_NOT_SUBSCRIBED, REJECTED, UNPROCESSED, and
-MALFORMED for lines that could not be read (reported by line number on stderr; the
-other lines are still metered).
+records resent); a progress bar shows on a terminal, moving as answers arrive, then a
+table of outcomes: SUCCESS, DUPLICATE_RECORD, CUSTOMER_NOT_SUBSCRIBED, REJECTED (refused
+before sending or by the service; the reason names lines, e.g. a same-hour conflict
+names both), UNPROCESSED, and MALFORMED for lines that could not be read (reported by
+line number on stderr; the other lines are still metered).
 
 \b
 Columns (CSV header) or keys (JSON Lines):
@@ -55,12 +53,20 @@ Columns (CSV header) or keys (JSON Lines):
 The format comes from the extension (.csv, .jsonl, .ndjson, .json) or --format;
 for stdin it is guessed from the first line.
 
+--report is written as answers arrive. Ctrl-C stops sending (the requests already on
+the wire are answered first), finishes the report with one row per input line and
+exits 130: a record whose answer had not arrived is UNKNOWN (it may have been billed;
+metering the identical record again is safe, it is billed once), a line not read yet
+is UNPROCESSED (not sent). A second Ctrl-C stops at once.
+
 \b
 Exit codes:
-  0  every record was accepted (SUCCESS)
-  1  some records were not accepted (any other outcome)
+  0  every record was accepted (SUCCESS; with --dry-run: valid)
+  1  some records were not accepted (any other outcome; with --dry-run: some
+     would be refused)
   2  bad input: a malformed line (the rest were still sent), a usage error,
      or missing configuration (region, credentials)
+  130 interrupted (Ctrl-C)
 """
 
 _SHOWN_PROBLEMS = 20
@@ -85,13 +91,15 @@ _SHOWN_PROBLEMS = 20
     "--report",
     type=click.Path(dir_okay=False, writable=True),
     default=None,
-    help="Write per-record results (line, outcome, metering_record_id, reason) as JSON.",
+    help="Write per-record results (line, outcome, metering_record_id, reason) as JSON, "
+    "row by row as answers arrive.",
 )
 @click.option(
     "--dry-run",
     is_flag=True,
-    help="Only read the input and check its field rules; send nothing (the 24-hour "
-    "window is checked when sending).",
+    help="Check every record as sending would (field rules, the 24-hour window, a "
+    "product code for legacy records, same-hour conflicts between lines) and send "
+    "nothing; needs no credentials.",
 )
 @aws_options
 @click.pass_context
@@ -106,7 +114,6 @@ def meter(
 ) -> None:
     """Read FILE, meter its records, print a summary and exit with the documented code."""
     settings = settings_of(ctx)
-    tally = MeterTally(keep_rows=report is not None)
     with _open(file) as stream:
         show_progress = not settings.json and stderr_console().is_terminal
         lines, fmt, total = _prepare(stream, file, fmt, count=show_progress)
@@ -114,16 +121,19 @@ def meter(
             parsed = read_records(lines, fmt)
         except InputFormatError as err:
             raise CommandError(str(err), exit_code=EXIT_BAD_INPUT) from err
-        verb = "Validating" if dry_run else "Metering"
-        with progress_bar(total, enabled=show_progress, description=verb) as advance:
-            records = _records(parsed, tally, advance)
-            if dry_run:
-                _validate_only(records, tally, advance)
-            else:
-                metering = metering_client(settings, product_code=product_code)
-                _meter(metering.iter_batch_meter_usage(records), tally, advance)
-    if report is not None:
-        Path(report).write_text(json.dumps(tally.report(dry_run=dry_run), indent=2) + "\n")
+        bar = progress_bar(
+            total, enabled=show_progress, description="Checking" if dry_run else "Metering"
+        )
+        if dry_run:
+            tally = MeterTally(keep_rows=report is not None)
+            with bar as advance:
+                feed = Feed(parsed, tally, advance=advance)
+                check(checking_client(product_code), feed, tally, advance)
+            if report is not None:
+                write_json(report, tally.report(dry_run=True))
+        else:
+            metering = metering_client(settings, product_code=product_code)
+            tally = MeterRun(Source(file, fmt), report).send(metering, parsed, bar)
     _print_summary(tally, json_output=settings.json, dry_run=dry_run)
     ctx.exit(exit_code(tally))
 
@@ -181,35 +191,6 @@ def _chain(first: str, rest: Iterable[str]) -> Iterator[str]:
     yield from rest
 
 
-def _records(
-    parsed: Iterable[ParsedLine], tally: MeterTally, advance: Callable[[int], None]
-) -> Iterator[UsageRecord]:
-    """Yield the good records; note every malformed line (and its number) on the way."""
-    for item in parsed:
-        if item.record is None:
-            tally.add_malformed(item.line, item.error or "malformed")
-            advance(1)
-            continue
-        tally.expect(item.record, item.line)
-        yield item.record
-
-
-def _meter(
-    results: Iterable[UsageRecordResult], tally: MeterTally, advance: Callable[[int], None]
-) -> None:
-    for result in results:
-        tally.add_result(result)
-        advance(1)
-
-
-def _validate_only(
-    records: Iterable[UsageRecord], tally: MeterTally, advance: Callable[[int], None]
-) -> None:
-    for record in records:
-        tally.add_valid(record)
-        advance(1)
-
-
 def _print_summary(tally: MeterTally, *, json_output: bool, dry_run: bool) -> None:
     if json_output:
         emit_json(tally.summary(dry_run=dry_run))
@@ -222,11 +203,11 @@ def _print_summary(tally: MeterTally, *, json_output: bool, dry_run: bool) -> No
     out = stdout_console()
     if dry_run:
         out.print(
-            f"dry run: {tally.valid} valid record(s), {len(tally.malformed)} malformed "
-            "line(s); nothing was sent"
+            f"dry run: {tally.valid} valid record(s), {tally.refused} refused, "
+            f"{len(tally.malformed)} malformed line(s); nothing was sent"
         )
-        return
-    out.print(outcome_table(tally.counts(), title=f"Metered {tally.total} record(s)"))
+    else:
+        out.print(outcome_table(tally.counts(), title=f"Metered {tally.total} record(s)"))
     for (outcome, reason), numbers in _grouped(tally.failures)[:_SHOWN_PROBLEMS]:
         out.print(f"{outcome} x{len(numbers)} ({_lines_text(numbers)}): {reason or '-'}")
 

@@ -216,3 +216,10 @@ def metering_client(settings: Settings, *, product_code: str | None = None) -> M
         endpoint_url=settings.endpoint_url,
         product_code=product_code,
     )
+
+
+def checking_client(product_code: str | None) -> MeteringClient:
+    """A :class:`MeteringClient` for ``--dry-run``: it only checks, so it needs no AWS setup."""
+    from agentcore_billing import MeteringClient
+
+    return MeteringClient(product_code=product_code)

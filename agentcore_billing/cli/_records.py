@@ -119,6 +119,21 @@ def read_records(lines: Iterable[str], fmt: Format) -> Iterator[ParsedLine]:
     return _parse(_jsonl_rows(lines))
 
 
+def line_numbers(lines: Iterable[str], fmt: Format) -> Iterator[int]:
+    """The number :func:`read_records` gives each record line, without building records.
+
+    Example:
+        >>> list(line_numbers(["timestamp,dimension", "", "a,b", "oops"], "csv"))
+        [3, 4]
+    """
+    if fmt == "csv":
+        reader = csv.reader(iter(lines))
+        raw = _csv_rows(reader, _csv_header(reader))
+    else:
+        raw = _jsonl_rows(lines)
+    return (line for line, _fields in raw)
+
+
 def _parse(raw: Iterable[tuple[int, dict[str, Any] | LineError]]) -> Iterator[ParsedLine]:
     for line, fields in raw:
         if isinstance(fields, LineError):
