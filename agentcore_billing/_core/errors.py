@@ -91,11 +91,16 @@ class InvalidInputError(AgentCoreBillingError, ValueError):
     ) -> None:
         found = [(field, rule, value), *more][:MAX_PROBLEMS]
         self.problems = [
-            (name, bounded(text), None if shown is None else bounded(shown, MAX_VALUE))
+            (
+                bounded(name, MAX_VALUE),
+                bounded(text),
+                None if shown is None else bounded(shown, MAX_VALUE),
+            )
             for name, text, shown in found
         ]
         self.field, self.rule, self.value = self.problems[0]
-        super().__init__("; ".join(_problem_text(*problem) for problem in self.problems))
+        text = "; ".join(_problem_text(*problem) for problem in self.problems)
+        super().__init__(bounded(text))
 
     @classmethod
     def of(cls, problems: Sequence[tuple[str, str, str | None]]) -> InvalidInputError:
@@ -301,11 +306,12 @@ class ServiceError(AgentCoreBillingError):
         outcome_unknown: bool = False,
         earlier_attempt_unanswered: bool = False,
     ) -> None:
-        self.operation = operation
-        self.code = code
+        # Code, message and request id come from the wire: none may grow a message.
+        self.operation = bounded(operation, MAX_VALUE)
+        self.code = bounded(code, MAX_VALUE)
         self.message = bounded(message)
         self.http_status = http_status
-        self.request_id = request_id
+        self.request_id = None if request_id is None else bounded(request_id, MAX_VALUE)
         self.retryable = self.retryable_by_default if retryable is None else retryable
         self.client_token = client_token
         self.outcome_unknown = outcome_unknown

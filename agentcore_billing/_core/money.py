@@ -18,6 +18,7 @@ SUPPORTED_CURRENCIES: frozenset[str] = frozenset(get_args(Currency))
 
 _PLAIN_DECIMAL = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?$")
 _MAX_DIGITS = 38  # far beyond any real amount, small enough to stay exact and cheap
+_MAX_INT_BITS = 128  # an int of more bits has more than _MAX_DIGITS digits
 
 
 def _to_decimal(value: object) -> Decimal:
@@ -29,6 +30,12 @@ def _to_decimal(value: object) -> Decimal:
             'inexact; pass a string such as "5.00" or Decimal("5.00")'
         )
     if isinstance(value, int):
+        # Decimal(int) takes time quadratic in the digits (18 s for a million): refuse
+        # before converting what no amount can be (2**128 has 39 digits).
+        if value.bit_length() > _MAX_INT_BITS:
+            raise ValueError(
+                f"amount has more than {_MAX_DIGITS} digits (an int of {value.bit_length()} bits)"
+            )
         return Decimal(value)
     if isinstance(value, str):
         text = value.strip()

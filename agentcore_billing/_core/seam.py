@@ -146,6 +146,7 @@ class LazyClient:
         self._endpoint_url = endpoint_url
         self._config = config
         self._validate_params = validate_params
+        self._built_from: boto3.Session | None = None
         self._lock = threading.Lock()
 
     @property
@@ -162,6 +163,27 @@ class LazyClient:
             if self._client is None:
                 self._client = self._build()
             return self._client
+
+    def access_key_id(self) -> str | None:
+        """The access key id the client signs with (``None`` without credentials).
+
+        Example:
+            >>> import boto3
+            >>> session = boto3.Session(aws_access_key_id="AKIDEXAMPLE",
+            ...     aws_secret_access_key="x", region_name="us-east-1")
+            >>> LazyClient("meteringmarketplace", session=session).access_key_id()
+            'AKIDEXAMPLE'
+        """
+        client = self.get()
+        if self._built_from is not None:  # the session the client took its credentials from
+            credentials = self._built_from.get_credentials()
+        else:
+            # boto3 has no public accessor for an injected client's credentials: only
+            # botocore's request signer holds them.
+            signer = getattr(client, "_request_signer", None)
+            credentials = getattr(signer, "_credentials", None)
+        access_key = getattr(credentials, "access_key", None)
+        return access_key if isinstance(access_key, str) else None
 
     def _build(self) -> Any:
         env_region = os.environ.get("AWS_REGION") or None
@@ -191,6 +213,7 @@ class LazyClient:
         if self._bearer is not None:
             self._bearer.install(client)
         install_deadline(client)
+        self._built_from = session
         return client
 
 

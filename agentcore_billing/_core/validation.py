@@ -25,6 +25,7 @@ Problem = tuple[str, str, "str | None"]
 
 _SCALARS = (str, int, float, Decimal, bool, datetime, date, timedelta, type(None))
 _SHORT = 80
+_INT_SHOWN_BITS = 256  # larger ints are described, not printed
 
 
 def problems(err: ValidationError, *, values: bool = True, where: str = "") -> list[Problem]:
@@ -118,5 +119,8 @@ def _split_value(rule: str) -> tuple[str, str | None]:
 def _shown(value: Any, *, nested: bool) -> str:
     if nested or not isinstance(value, _SCALARS):
         return f"<{type(value).__name__}>"
+    if isinstance(value, int) and value.bit_length() > _INT_SHOWN_BITS:
+        # repr() of an int over 4300 digits raises ValueError, and a long one is noise.
+        return f"<an int of {value.bit_length()} bits>"
     text = repr(value)
     return text if len(text) <= _SHORT else f"{text[: _SHORT - 3]}... ({len(text)} chars)"

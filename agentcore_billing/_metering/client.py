@@ -25,6 +25,7 @@ from agentcore_billing._core.errors import (
 from agentcore_billing._core.facade import FacadeBase
 from agentcore_billing._core.models import mask_secret
 from agentcore_billing._core.retry import Retrier, RetryPolicy
+from agentcore_billing._core.seam import LazyClient
 from agentcore_billing._core.validation import checked
 
 from .batch import BatchRun, OnResult, Settings, hour_book
@@ -172,7 +173,7 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
             if self._own_time:
                 pacer = Pacer(rate, monotonic=self._retrier.monotonic, sleep=self._retrier.sleep)
             else:
-                pacer = shared_pacer((operation, *_account_of(self.client)), rate)
+                pacer = shared_pacer((operation, *_account_of(self._lazy)), rate)
             self._pacers[operation] = pacer
         return pacer
 
@@ -527,12 +528,10 @@ def _optional_seconds(name: str, value: object) -> float | None:
     return float(value)
 
 
-def _account_of(client: Any) -> tuple[object, ...]:
+def _account_of(lazy: LazyClient) -> tuple[object, ...]:
     """Region, endpoint and access key id: what one request quota is counted against."""
-    signer = getattr(client, "_request_signer", None)
-    credentials = getattr(signer, "_credentials", None)
-    access_key = getattr(credentials, "access_key", None)
-    return (client.meta.region_name, client.meta.endpoint_url, access_key)
+    meta = lazy.get().meta
+    return (meta.region_name, meta.endpoint_url, lazy.access_key_id())
 
 
 def _public_key_version(value: object) -> int:

@@ -10,6 +10,9 @@ from agentcore_billing._core.money import parse_decimal
 QUANTITY_PLACES = 6
 """Decimal places ``QuantityAsDecimal`` (and so ``UsageRecord``) accepts at most."""
 
+MAX_INTEGER_DIGITS = 38
+"""Integer digits :func:`quantize_quantity` rounds at most (as many as ``Money`` holds)."""
+
 _STEP = Decimal(1).scaleb(-QUANTITY_PLACES)
 _ROUNDINGS = frozenset(getattr(decimal, name) for name in dir(decimal) if name.startswith("ROUND_"))
 
@@ -35,6 +38,13 @@ def quantize_quantity(value: Decimal | int | str, *, rounding: str = ROUND_HALF_
     if rounding not in _ROUNDINGS:
         raise ValueError(f"rounding must be one of {sorted(_ROUNDINGS)}, got {rounding!r}")
     exact = parse_decimal(value, what="quantity")
+    # Rounding 1E+200000000 to six places would write out 200 million digits.
+    if exact and exact.adjusted() >= MAX_INTEGER_DIGITS:
+        raise ValueError(
+            f"quantity has more than {MAX_INTEGER_DIGITS} integer digits (a usage quantity "
+            "has at most 10)"
+        )
+    places = max(len(exact.as_tuple().digits), exact.adjusted() + 1) + QUANTITY_PLACES + 1
     with localcontext() as context:
-        context.prec = max(context.prec, len(exact.as_tuple().digits) + QUANTITY_PLACES + 1)
+        context.prec = max(context.prec, places)
         return exact.quantize(_STEP, rounding=rounding)
