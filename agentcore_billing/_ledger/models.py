@@ -146,7 +146,8 @@ def check_event_quantity(value: object) -> int | Decimal:
         )
     if isinstance(value, int):
         if not 0 <= value < EVENT_QUANTITY_MAX:
-            raise ValueError(f"quantity must be 0 <= q < {EVENT_QUANTITY_MAX}, got {value}")
+            shown = value if value.bit_length() <= 128 else f"an int of {value.bit_length()} bits"
+            raise ValueError(f"quantity must be 0 <= q < {EVENT_QUANTITY_MAX}, got {shown}")
         return value
     if not isinstance(value, (str, Decimal)):
         raise ValueError(f"quantity must be an int or a Decimal, not {type(value).__name__}")

@@ -210,3 +210,15 @@ def test_a_service_error_built_by_hand_is_capped() -> None:
 
     assert len(str(err)) <= 2 * MAX_MESSAGE
     assert len(err.operation) < 300 and len(err.code) < 300
+
+
+def test_a_usage_event_with_a_huge_int_quantity_says_how_big_it_is() -> None:
+    from agentcore_billing import UsageEvent
+
+    with pytest.raises(ValidationError) as info:
+        UsageEvent(dimension="tokens", quantity=MILLION_DIGIT_INT, event_id="e-1",
+                   customer_aws_account_id="123456789012",
+                   license_arn="arn:aws:license-manager::123456789012:license:l-1")  # fmt: skip
+    message = info.value.errors()[0]["msg"]
+    assert len(str(info.value)) < SHORT
+    assert "an int of 3321931 bits" in message and "Exceeds the limit" not in message
