@@ -28,6 +28,12 @@ from agentcore_billing._core.retry import Retrier, RetryPolicy
 from agentcore_billing._core.seam import LazyClient
 from agentcore_billing._core.validation import checked
 
+from .arguments import (
+    callable_or_none,
+    optional_seconds,
+    positive_int,
+    positive_rate,
+)
 from .batch import BatchRun, OnResult, Settings, hour_book
 from .check import RecordCheck, check_records
 from .dispatch import Job
@@ -146,13 +152,13 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
             rng=rng,
         )
         self.product_code = None if product_code is None else check_product_code(product_code)
-        self.max_workers = _positive_int("max_workers", max_workers)
-        self.chunk_size = _positive_int("chunk_size", chunk_size)
-        self.max_requests_per_second = _positive_rate(max_requests_per_second)
+        self.max_workers = positive_int("max_workers", max_workers)
+        self.chunk_size = positive_int("chunk_size", chunk_size)
+        self.max_requests_per_second = positive_rate(max_requests_per_second)
         if window is not None and not isinstance(window, TimeWindow):
             raise InvalidInputError("window", "must be a TimeWindow or None", type(window).__name__)
         self.window = window or TimeWindow()
-        self.batch_deadline = _optional_seconds("batch_deadline", batch_deadline)
+        self.batch_deadline = optional_seconds("batch_deadline", batch_deadline)
         self._rng = rng
         self._sleep = sleep
         self._own_time = sleep is not None or monotonic is not None
@@ -257,8 +263,8 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
             ...     print(result.index, result.outcome, result.reason)
         """
         admitter = self._admitter(records, product_code)
-        _callable_or_none("on_result", on_result)
-        _callable_or_none("record_name", record_name)
+        callable_or_none("on_result", on_result)
+        callable_or_none("record_name", record_name)
         run = self._run_batch(records, admitter, cast("OnResult | None", on_result), record_name)
         results = run.results()  # each result holds its input: typed as the caller's records
         return cast("Generator[UsageRecordResult[RecordT_co], None, None]", results)
@@ -295,7 +301,7 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
             [(True, None), (False, 0)]
         """
         admitter = self._admitter(records, product_code)
-        _callable_or_none("record_name", record_name)
+        callable_or_none("record_name", record_name)
         book = hour_book(self.chunk_size, record_name)
         checks = check_records(
             records, admitter=admitter, book=book, clock=self._clock, every=self.chunk_size
@@ -454,7 +460,7 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
         """
         params: dict[str, Any] = {
             "ProductCode": self._product_for(product_code),
-            "PublicKeyVersion": _public_key_version(public_key_version),
+            "PublicKeyVersion": public_key_version(public_key_version),
         }
         if nonce is not None:
             if not isinstance(nonce, str) or len(nonce) > 255:
@@ -492,49 +498,7 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
         return check_product_code(code)
 
 
-def _callable_or_none(name: str, value: object) -> None:
-    if value is not None and not callable(value):
-        raise InvalidInputError(name, "must be callable or None", type(value).__name__)
-
-
-def _positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidInputError(name, "an int >= 1", repr(value))
-    return value
-
-
-MIN_REQUESTS_PER_SECOND = 0.001
-"""The slowest pace accepted (one request per 1000 s): slower ones overflow the pacer's
-arithmetic (a rate of 5e-324 divided by zero)."""
-
-
-def _positive_rate(value: object) -> float:
-    rule = f"a number from {MIN_REQUESTS_PER_SECOND} up"
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidInputError("max_requests_per_second", rule, repr(value))
-    rate = float(value)
-    if not MIN_REQUESTS_PER_SECOND <= rate < float("inf"):
-        raise InvalidInputError("max_requests_per_second", rule, repr(value))
-    return rate
-
-
-def _optional_seconds(name: str, value: object) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidInputError(name, "a positive number of seconds or None", repr(value))
-    if not 0 < float(value) < float("inf"):
-        raise InvalidInputError(name, "a positive number of seconds or None", repr(value))
-    return float(value)
-
-
 def _account_of(lazy: LazyClient) -> tuple[object, ...]:
     """Region, endpoint and access key id: what one request quota is counted against."""
     meta = lazy.get().meta
     return (meta.region_name, meta.endpoint_url, lazy.access_key_id())
-
-
-def _public_key_version(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidInputError("public_key_version", "an int >= 1", repr(value))
-    return value
