@@ -41,7 +41,7 @@ def optional_seconds(name: str, value: object) -> float | None:
     return float(value)
 
 
-def public_key_version(value: object) -> int:
+def key_version(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidInputError("public_key_version", "an int >= 1", repr(value))
     return value

@@ -28,12 +28,7 @@ from agentcore_billing._core.retry import Retrier, RetryPolicy
 from agentcore_billing._core.seam import LazyClient
 from agentcore_billing._core.validation import checked
 
-from .arguments import (
-    callable_or_none,
-    optional_seconds,
-    positive_int,
-    positive_rate,
-)
+from .arguments import callable_or_none, key_version, optional_seconds, positive_int, positive_rate
 from .batch import BatchRun, OnResult, Settings, hour_book
 from .check import RecordCheck, check_records
 from .dispatch import Job
@@ -460,7 +455,7 @@ class MeteringClient(FacadeBase["MarketplaceMeteringClient"]):
         """
         params: dict[str, Any] = {
             "ProductCode": self._product_for(product_code),
-            "PublicKeyVersion": public_key_version(public_key_version),
+            "PublicKeyVersion": key_version(public_key_version),
         }
         if nonce is not None:
             if not isinstance(nonce, str) or len(nonce) > 255:
