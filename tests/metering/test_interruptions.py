@@ -57,12 +57,21 @@ def _joined_workers(timeout: float = 5.0) -> bool:
     return not _workers_alive()
 
 
-def test_on_result_gets_each_result_once_from_the_calling_thread(
-    make_emulator: Any, boto_session: Any, clock: Any
-) -> None:
-    emu = make_emulator(quotas=NO_QUOTAS)
-    e.seed(emu, 100)
-    metering = e.client(emu, boto_session, max_workers=4, **_fake_time(clock))
+@pytest.fixture
+def seeded(make_emulator: Any, boto_session: Any, clock: Any) -> Any:
+    """Build ``(emulator, client)``: 100 subscribed customers, no quotas, fake time."""
+
+    def build(max_workers: int) -> tuple[Any, Any]:
+        emu = make_emulator(quotas=NO_QUOTAS)
+        e.seed(emu, 100)
+        metering = e.client(emu, boto_session, max_workers=max_workers, **_fake_time(clock))
+        return emu, metering
+
+    return build
+
+
+def test_on_result_gets_each_result_once_from_the_calling_thread(seeded: Any) -> None:
+    emu, metering = seeded(max_workers=4)
     journal = Journal()
     report = metering.batch_meter_usage(e.records(600, customers=100), on_result=journal)
     assert len(journal.results) == 600 == len(report.results)
@@ -71,13 +80,9 @@ def test_on_result_gets_each_result_once_from_the_calling_thread(
     assert journal.billed() == e.billed(emu)
 
 
-def test_results_come_per_answered_request_not_per_chunk(
-    make_emulator: Any, boto_session: Any, clock: Any
-) -> None:
+def test_results_come_per_answered_request_not_per_chunk(seeded: Any) -> None:
     # Before: the first result waited for the whole 500-record chunk (20 requests).
-    emu = make_emulator(quotas=NO_QUOTAS)
-    e.seed(emu, 100)
-    metering = e.client(emu, boto_session, max_workers=1, **_fake_time(clock))
+    emu, metering = seeded(max_workers=1)
     stream = metering.iter_batch_meter_usage(e.records(500, customers=100))
     first = next(stream)
     assert first.index == 0 and first.ok
@@ -86,13 +91,9 @@ def test_results_come_per_answered_request_not_per_chunk(
 
 
 @pytest.mark.parametrize("how", ["break", "close", "consumer raises"])
-def test_stopping_the_iterator_reports_everything_billed(
-    make_emulator: Any, boto_session: Any, clock: Any, how: str
-) -> None:
+def test_stopping_the_iterator_reports_everything_billed(seeded: Any, how: str) -> None:
     # Before: 200-325 records billed but never reported after stopping at 300 of 2,000.
-    emu = make_emulator(quotas=NO_QUOTAS)
-    e.seed(emu, 100)
-    metering = e.client(emu, boto_session, max_workers=4, **_fake_time(clock))
+    emu, metering = seeded(max_workers=4)
     journal = Journal()
     stream = metering.iter_batch_meter_usage(e.records(2000, customers=100), on_result=journal)
     with pytest.raises(RuntimeError) if how == "consumer raises" else contextlib.nullcontext():
@@ -112,13 +113,9 @@ def test_stopping_the_iterator_reports_everything_billed(
     assert len(e.batch_requests(emu)) == sent  # nothing after the call ended
 
 
-def test_input_raising_propagates_unchanged_after_reporting_what_was_billed(
-    make_emulator: Any, boto_session: Any, clock: Any
-) -> None:
+def test_input_raising_propagates_unchanged_after_reporting_what_was_billed(seeded: Any) -> None:
     # Before: the input raising at record 1,200 with 4 workers left 650 billed, 0 reported.
-    emu = make_emulator(quotas=NO_QUOTAS)
-    e.seed(emu, 100)
-    metering = e.client(emu, boto_session, max_workers=4, **_fake_time(clock))
+    emu, metering = seeded(max_workers=4)
     failure = ValueError("input broke")
 
     def source() -> Iterator[UsageRecord]:
@@ -134,26 +131,6 @@ def test_input_raising_propagates_unchanged_after_reporting_what_was_billed(
     assert _joined_workers()
     assert len(e.billed(emu)) >= 600
     assert journal.billed() == e.billed(emu)
-
-
-def test_on_result_raising_keyboard_interrupt_still_reports_what_was_billed(
-    make_emulator: Any, boto_session: Any, clock: Any
-) -> None:
-    emu = make_emulator(quotas=NO_QUOTAS)
-    e.seed(emu, 100)
-    metering = e.client(emu, boto_session, max_workers=4, **_fake_time(clock))
-    journal = Journal()
-
-    def on_result(result: Any) -> None:
-        journal(result)
-        if len(journal.results) == 450:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        metering.batch_meter_usage(e.records(2000, customers=100), on_result=on_result)
-    assert _joined_workers()
-    assert journal.billed() == e.billed(emu)
-    assert len(e.billed(emu)) < 2000
 
 
 def test_ctrl_c_under_throttling_returns_at_once_and_twice_leaves_no_sender(
@@ -195,35 +172,38 @@ def test_ctrl_c_under_throttling_returns_at_once_and_twice_leaves_no_sender(
     assert len(e.batch_requests(emu)) == sent
 
 
-@pytest.mark.parametrize("raised", [RuntimeError, KeyboardInterrupt])
-def test_on_result_raising_mid_answer_still_reports_the_rest_of_that_answer(
-    make_emulator: Any, boto_session: Any, clock: Any, raised: type[BaseException]
+@pytest.mark.parametrize(
+    ("raised", "at", "workers", "billed"),
+    [
+        (KeyboardInterrupt, 450, 4, None),  # at a request's last result
+        (KeyboardInterrupt, 60, 1, 75),  # part-way through the third answer
+        (RuntimeError, 60, 1, 75),
+    ],
+    ids=["ctrl-c-between-answers", "ctrl-c-mid-answer", "error-mid-answer"],
+)
+def test_on_result_raising_still_reports_every_billed_record(
+    seeded: Any, raised: type[BaseException], at: int, workers: int, billed: int | None
 ) -> None:
     # Before: raising at the 10th result of a 25-record answer left its last 15
     # records billed and never passed to on_result.
-    emu = make_emulator(quotas=NO_QUOTAS)
-    e.seed(emu, 100)
-    metering = e.client(emu, boto_session, max_workers=1, **_fake_time(clock))
+    emu, metering = seeded(max_workers=workers)
     journal = Journal()
 
     def on_result(result: Any) -> None:
         journal(result)
-        if len(journal.results) == 60:
+        if len(journal.results) == at:
             raise raised("stop")
 
     with pytest.raises(raised):
-        metering.batch_meter_usage(e.records(200, customers=100), on_result=on_result)
-    assert len(e.billed(emu)) == 75  # three requests answered
+        metering.batch_meter_usage(e.records(2000, customers=100), on_result=on_result)
+    assert _joined_workers()
     assert journal.billed() == e.billed(emu)
+    assert len(e.billed(emu)) < 2000 if billed is None else len(e.billed(emu)) == billed
 
 
-def test_an_interruption_gives_every_record_read_exactly_one_result(
-    make_emulator: Any, boto_session: Any, clock: Any
-) -> None:
+def test_an_interruption_gives_every_record_read_exactly_one_result(seeded: Any) -> None:
     # Before: records read ahead but not yet answered got no result at all.
-    emu = make_emulator(quotas=NO_QUOTAS)
-    e.seed(emu, 100)
-    metering = e.client(emu, boto_session, max_workers=4, **_fake_time(clock))
+    emu, metering = seeded(max_workers=4)
     journal = Journal()
     read = 0
 
