@@ -263,7 +263,10 @@ def test_resends_share_requests_with_fresh_records(
     assert report.counts[OK] == 1800
     requests = e.batch_requests(emu)
     carried = sum(len(r.params["UsageRecords"]) for r in requests)
-    assert len(requests) <= math.ceil(carried / 25) + 3
+    # Short requests go only at the tail, one per round of the last resends (each round
+    # leaves about a fifth); how answers of 4 workers interleave there adds one or two
+    # (1-4 extra in 20 runs under load). Before the fix it was over a hundred.
+    assert len(requests) <= math.ceil(carried / 25) + 6
 
 
 def test_future_timestamps_are_refused_locally_as_the_emulator_refuses_them(
