@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import _thread
 import contextlib
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -133,6 +134,19 @@ def test_input_raising_propagates_unchanged_after_reporting_what_was_billed(seed
     assert journal.billed() == e.billed(emu)
 
 
+@pytest.fixture
+def ctrl_c_raises() -> Iterator[None]:
+    """SIGINT raises KeyboardInterrupt during the test, whatever the runner inherited: a
+    job started in the background inherits SIGINT ignored, and then ``interrupt_main``
+    does nothing (the test would wait out every 30 s back-off)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("ctrl_c_raises")
 def test_ctrl_c_under_throttling_returns_at_once_and_twice_leaves_no_sender(
     make_emulator: Any, boto_session: Any, clock: Any
 ) -> None:
