@@ -107,12 +107,12 @@ class Killer:
         pid, self.pid = self.pid, None
         if pid is None:
             return
+        self.killed += 1  # before the kill: the test may look as soon as the child is gone
         os.kill(pid, signal.SIGKILL)
         for _ in range(500):
             if _dead(pid):
                 break
             real_sleep(0.01)
-        self.killed += 1
 
 
 def _dead(pid: int) -> bool:
