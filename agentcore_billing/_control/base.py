@@ -36,9 +36,7 @@ class ControlBase(FacadeBase[Any]):
         key: str,
         read: Callable[[Mapping[str, Any]], T],
     ) -> Iterator[T]:
-        for page in self._invoker.pages(operation, params):
-            for item in page.get(key) or ():
-                yield read(item)
+        return self._invoker.items(operation, params, key, read)
 
     def _delete(self, operation: str, params: Mapping[str, Any], client_token: str | None) -> str:
         try:

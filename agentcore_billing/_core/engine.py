@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from botocore import xform_name
 from botocore.exceptions import (
@@ -46,6 +46,8 @@ from .redaction import ScrubbedCause, redacting, scrub, without_values
 from .redaction import install as install_redaction
 from .retry import Retrier
 from .seam import LazyClient
+
+T = TypeVar("T")
 
 _TRANSPORT_ERRORS = (BotoConnectionError, HTTPClientError, ResponseParserError)
 _CREDENTIAL_ERRORS = (NoCredentialsError, PartialCredentialsError)
@@ -268,6 +270,18 @@ class Invoker:
             next_token = page.get(token_key)
             if not next_token:
                 return
+
+    def items(
+        self,
+        operation: str,
+        params: Mapping[str, Any],
+        key: str,
+        read: Callable[[Mapping[str, Any]], T],
+    ) -> Iterator[T]:
+        """Every item under ``key`` of every page of a list operation, read by ``read``."""
+        for page in self.pages(operation, params):
+            for item in page.get(key) or ():
+                yield read(item)
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,4 @@ class ScopedCalls:
         read: Callable[[Mapping[str, Any]], T],
     ) -> Iterator[T]:
         """Every item under ``key`` of every page of a list operation."""
-        for page in self.invoker.pages(operation, params):
-            for item in page.get(key) or ():
-                yield read(item)
+        return self.invoker.items(operation, params, key, read)

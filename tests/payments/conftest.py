@@ -7,7 +7,6 @@ attempt, which is how the tests prove a token is reused or that nothing was sent
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,7 +16,7 @@ from pydantic import ValidationError
 
 from agentcore_billing import InvalidInputError, PaymentsClient, RetryPolicy
 from agentcore_billing._core.clock import ManualClock
-from tests.support import ARN, NOW
+from tests.support import ARN, NOW, record_calls
 from tests.support import payments_boto_client as real_client
 
 
@@ -104,13 +103,7 @@ def boto_client() -> Any:
 @pytest.fixture
 def sent(boto_client: Any) -> list[tuple[str, dict[str, Any]]]:
     """(operation, params) of every client call, in order, retries included."""
-    calls: list[tuple[str, dict[str, Any]]] = []
-
-    def record(params: dict[str, Any], model: Any, **_: Any) -> None:
-        calls.append((model.name, copy.deepcopy(params)))
-
-    boto_client.meta.events.register("before-parameter-build.bedrock-agentcore", record)
-    return calls
+    return record_calls(boto_client)
 
 
 @pytest.fixture
